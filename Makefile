@@ -1,0 +1,49 @@
+# tracuu: `make run` and `make test` are all a new user needs.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= data
+DEMO := demo/vi_news_demo.jsonl.gz
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# Build the demo index once (it is rebuilt when the sample changes), then serve it.
+demo: install $(DATA)/.demo-built
+
+$(DATA)/.demo-built: $(DEMO) $(BIN)/.installed
+	$(BIN)/tracuu --data-dir $(DATA) index import $(DEMO)
+	touch $@
+
+run: demo
+	$(BIN)/tracuu --data-dir $(DATA) serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-slow: install
+	$(BIN)/python -m pytest -m slow -q
+
+lint: install
+	$(BIN)/ruff check indexer search crawl tests bench
+
+bench-quality: install
+	$(BIN)/python -m bench.quality
+
+bench-perf: install
+	$(BIN)/python -m bench.perf
+
+bench-extract: install
+	$(BIN)/python -m bench.extract
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -1,0 +1,1 @@
+"""tracuu crawler: fetch, discover, extract, keep state; feeds indexer.store."""

@@ -1,0 +1,1 @@
+"""tracuu indexer: the document model, the Vietnamese text rules, the Whoosh schema and store."""

@@ -1,0 +1,113 @@
+"""The `tracuu` command: `index` lives here; `crawl`, `search` and `serve` are looked up by name.
+
+indexer/ is the hub and imports neither crawl/ nor search/: their commands are found through
+COMMANDS (module path strings), each module exposing add_arguments(parser) and run(args, settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from indexer.config import Settings
+from indexer.errors import TracuuError
+
+log = logging.getLogger(__name__)
+
+# command name → module providing add_arguments(parser) and run(args, settings) -> int
+COMMANDS = {
+    "crawl": "crawl.cli",
+    "index": "indexer.cli",
+    "search": "search.cli",
+    "serve": "search.serve",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`tracuu index import|rebuild|stats`."""
+    sub = parser.add_subparsers(dest="action", required=True)
+    imp = sub.add_parser("import", help="add or update articles from JSON Lines (.jsonl, .jsonl.gz)")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sub.add_parser("rebuild", help="rebuild the index from the stored articles")
+    stats = sub.add_parser("stats", help="counts and sizes")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run an `index` action."""
+    from indexer import importer
+    from indexer.stats import index_stats
+    from indexer.store import Store
+
+    if args.action == "stats":
+        stats = index_stats(settings.data_dir)
+        if args.json:
+            print(json.dumps(stats, ensure_ascii=False, indent=2))
+        else:
+            for key, value in stats.items():
+                print(f"{key:>22}: {value}")
+        return 0
+    with Store(settings.data_dir, procs=settings.index_procs) as store:
+        if args.action == "rebuild":
+            n = store.rebuild()
+            print(f"rebuilt the index: {n} articles")
+            return 0
+        missing = [p for p in args.paths if not p.is_file()]
+        if missing:
+            raise TracuuError(f"no such file: {', '.join(map(str, missing))}")
+        report = importer.import_files(store, args.paths)
+    for w in report.warnings[:20]:
+        log.warning("%s:%d: %s", w.path, w.line, w.reason)
+    for b in report.bad:
+        print(f"{b.path}:{b.line}: skipped: {b.reason}", file=sys.stderr)
+    print(f"imported {report.imported} articles, {len(report.bad)} bad lines skipped")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole `tracuu` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="tracuu", description="Vietnamese-aware search for district news portals"
+    )
+    parser.add_argument("--data-dir", type=Path, help="index, crawl state and reports (./data)")
+    parser.add_argument("--config", type=Path, help="settings and sites (TOML)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+    helps = {
+        "crawl": "crawl portals and update the index",
+        "index": "import, rebuild, stats",
+        "search": "search from the terminal",
+        "serve": "serve the web page and the API",
+    }
+    for name, module in COMMANDS.items():
+        p = sub.add_parser(name, help=helps[name])
+        importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tracuu` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.load(config_file=args.config, data_dir=args.data_dir)
+        module = importlib.import_module(COMMANDS[args.command])
+        return int(module.run(args, settings))
+    except TracuuError as exc:
+        print(f"tracuu: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

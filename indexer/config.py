@@ -1,0 +1,78 @@
+"""Settings: one frozen dataclass, read once from the environment (and a TOML file), passed down."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a tracuu command or server needs to know."""
+
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Origins allowed to call the API from a browser (CORS); empty = same origin only.
+    cors_origins: tuple[str, ...] = ()
+    # Crawler identity and manners.
+    user_agent: str = "tracuu/0.1 (+https://github.com/tracuu/tracuu)"
+    contact_url: str = ""
+    crawl_delay: float = 1.0
+    max_pages: int = 5000
+    index_procs: int = 1
+    sites: tuple[Mapping[str, Any], ...] = field(default=())
+
+    @classmethod
+    def load(
+        cls, env: Mapping[str, str] | None = None, config_file: str | Path | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Defaults, then the TOML file, then TRACUU_* variables, then explicit overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        path = config_file or env.get("TRACUU_CONFIG")
+        if path:
+            try:
+                with open(path, "rb") as f:
+                    raw = tomllib.load(f)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"cannot read config {path}: {exc}") from exc
+            sites = raw.pop("site", raw.pop("sites", []))
+            values["sites"] = tuple(sites)
+            values.update(raw.get("tracuu", raw))
+            values.pop("tracuu", None)
+        known = {f.name: f for f in fields(cls)}
+        for name in known:
+            key = f"TRACUU_{name.upper()}"
+            if key in env:
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        try:
+            return replace(cls(), **{k: _coerce(known[k].type, v) for k, v in values.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"bad setting: {exc}") from exc
+
+
+def _coerce(kind: Any, value: Any) -> Any:
+    kind = str(kind)
+    if "Path" in kind:
+        return Path(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind.startswith("tuple[str") and isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if kind.startswith("tuple"):
+        return tuple(value)
+    return value

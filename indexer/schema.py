@@ -1,0 +1,43 @@
+"""The Whoosh schema of a tracuu index, and its version.
+
+Bump SCHEMA_VERSION whenever a field or what an analyzer emits changes: an index built with
+another version is refused until `tracuu index rebuild` has run.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import DATETIME, ID, STORED, Schema
+
+from indexer.analysis import VnText
+
+SCHEMA_VERSION = 1
+
+# Field boosts: a word in the title weighs more than one in the body; an exact (accented) match
+# more than a folded one; an adjacent pair (compound word) more than its two syllables apart.
+# Query-side weights live in search/query.py. Body bigrams are indexed folded only: exact
+# unigrams already rank accented matches first, and exact body bigrams would double the
+# largest posting lists of the index.
+TITLE_FIELDS = ("title", "title_f", "title_bi", "title_bi_f")
+TEXT_FIELDS = ("text", "text_f", "text_bi_f")
+KIND_OF = {
+    "title": "tokens", "title_f": "folded", "title_bi": "bigrams", "title_bi_f": "folded_bigrams",
+    "text": "tokens", "text_f": "folded", "text_bi_f": "folded_bigrams",
+}
+STORED_FIELDS = (
+    "url", "site", "published", "author", "category", "doc_type", "doc_number",
+)
+
+
+def build_schema() -> Schema:
+    """A fresh schema object (field types are pickled into the index)."""
+    fields = {name: VnText(KIND_OF[name]) for name in TITLE_FIELDS + TEXT_FIELDS}
+    fields["title"] = VnText("tokens", stored=True)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        site_key=ID,
+        category_key=ID,
+        doc_type_key=ID,
+        date=DATETIME(sortable=True),
+        meta=STORED,
+        **fields,
+    )

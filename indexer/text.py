@@ -1,0 +1,192 @@
+"""Vietnamese text rules, pure functions shared by indexing, querying and highlighting.
+
+The rules (DESIGN.md, "Vietnamese text rules"):
+1. NFC.
+2. One tone-placement style for open syllables: oà→òa, oé→óe, uỷ→ủy (the "old" style), never
+   touching quý (qu is a consonant), hoàn (closed syllable) or khuỷu (uy+u).
+3. Tokens are lower-cased syllables; document numbers (123/KH-UBND) and dates stay whole.
+4. fold(): no diacritics, đ→d, for queries typed without accents.
+5. Adjacent syllables (bigrams) inside one clause, for compound words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền sắc hỏi ngã nặng
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x00C0, 0x1EFF + 1):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii() and base.isalpha():
+            table[cp] = base
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "D"
+    # Lone combining marks left by broken NFD input fold to nothing.
+    for cp in range(0x0300, 0x036F + 1):
+        table[cp] = ""
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold(text: str) -> str:
+    """Remove Vietnamese diacritics (đ→d); keeps case and length for NFC input letters."""
+    return text.translate(_FOLD_TABLE)
+
+
+def _move_tone(pair: str) -> str:
+    """'oà' → 'òa': take the tone mark off the second vowel and put it on the first."""
+    first, second = pair[0], pair[1]
+    decomposed = unicodedata.normalize("NFD", second)
+    tone = "".join(c for c in decomposed if c in _TONE_MARKS)
+    bare = "".join(c for c in decomposed if c not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", first + tone) + unicodedata.normalize("NFC", bare)
+
+
+def _toned(bases: str) -> str:
+    out = []
+    for base in bases:
+        for mark in _TONE_MARKS:
+            out.append(unicodedata.normalize("NFC", base + mark))
+    return "".join(out)
+
+
+# oa, oe, uy at the very end of a syllable, tone written on the second vowel ("new" style).
+# Not after q (quý: "qu" is the consonant) and not followed by a letter (hoàn, khuỷu, hoài).
+_TONE_STYLE = re.compile(
+    "(?<![qQ])([oO][" + _toned("aAeE") + "]|[uU][" + _toned("yY") + "])(?![^\\W\\d_])"
+)
+_TONE_MAP = {
+    m: _move_tone(m)
+    for first in "oO"
+    for second in _toned("aAeE")
+    for m in [first + second]
+} | {m: _move_tone(m) for first in "uU" for second in _toned("yY") for m in [first + second]}
+
+
+def normalize(text: str) -> str:
+    """NFC plus one tone-placement style; keeps case. Same length as the NFC text."""
+    text = unicodedata.normalize("NFC", text)
+    return _TONE_STYLE.sub(lambda m: _TONE_MAP[m.group(0)], text)
+
+
+# A document number: digits, then /- separated parts of which at least one holds letters:
+# 123/KH-UBND, 45/2021/QĐ-UBND, 05-CT/HU, 12/NQ-HĐND, 1234/QĐ-TTg, 35-NQ/TW, 01/2020/TT-BTC.
+_L = "a-zA-ZđĐ"
+_DOCNUM = (
+    rf"\d+(?:[/\-–]\d+)*[/\-–][{_L}][{_L}\d]*(?:(?:[/\-–]|&)[{_L}\d]+)*"
+)
+_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
+_WORD = r"[^\W_]+"
+_TOKEN_RE = re.compile(rf"(?P<docnum>{_DOCNUM})|(?P<date>{_DATE})(?![/\w])|(?P<word>{_WORD})")
+# Clause breaks: adjacent syllables across these are not a compound.
+_CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»…\n\r\t|/\\<>=+*#@$%^&~`-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One token: its canonical text, its character offsets in the input, its clause number."""
+
+    text: str
+    start: int
+    end: int
+    clause: int
+    kind: str  # "word", "docnum" or "date"
+
+
+def _canon_docnum(raw: str) -> str:
+    return raw.replace("–", "-").lower()
+
+
+def _canon_date(raw: str) -> str:
+    d, m, y = raw.split("/")
+    return f"{int(d):02d}/{int(m):02d}/{y}"
+
+
+def spans(text: str) -> list[Span]:
+    """Tokenize normalized text into spans with offsets (offsets index into `text`)."""
+    out: list[Span] = []
+    clause = 0
+    last_end = 0
+    for m in _TOKEN_RE.finditer(text):
+        if _CLAUSE_BREAK_RE.search(text, last_end, m.start()):
+            clause += 1
+        last_end = m.end()
+        kind = m.lastgroup or "word"
+        raw = m.group(0)
+        if kind == "docnum":
+            tok = _canon_docnum(raw)
+        elif kind == "date":
+            tok = _canon_date(raw)
+        else:
+            tok = raw.lower()
+        out.append(Span(tok, m.start(), m.end(), clause, kind))
+        if kind != "word":
+            clause += 1  # a number is not half of a compound word
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything the index needs from one text: exact and folded tokens and bigrams."""
+
+    tokens: tuple[str, ...]
+    folded: tuple[str, ...]
+    bigrams: tuple[str, ...]
+    folded_bigrams: tuple[str, ...]
+
+
+def canonical(text: str) -> str:
+    """The form every token is read from: NFC, one tone style, lower case."""
+    return normalize(text).lower()
+
+
+def _pairs(toks: list[str], clauses: list[int]) -> list[str]:
+    return [
+        f"{toks[i]} {toks[i + 1]}"
+        for i in range(len(toks) - 1)
+        if clauses[i] == clauses[i + 1]
+    ]
+
+
+@lru_cache(maxsize=16)
+def analyze(text: str) -> Analysis:
+    """Tokens, folded tokens, bigrams and folded bigrams of a text (cached: several fields ask)."""
+    sp = spans(canonical(text))
+    toks = [s.text for s in sp]
+    folded = fold("\x00".join(toks)).split("\x00") if toks else []
+    clauses = [s.clause for s in sp]
+    return Analysis(
+        tuple(toks),
+        tuple(folded),
+        tuple(_pairs(toks, clauses)),
+        tuple(_pairs(folded, clauses)),
+    )
+
+
+def tokens(text: str) -> list[str]:
+    """Exact tokens of a text."""
+    return list(analyze(text).tokens)
+
+
+def has_diacritics(text: str) -> bool:
+    """True when folding changes the text (it carries Vietnamese marks or đ)."""
+    return fold(text) != text
+
+
+def is_docnum(token: str) -> bool:
+    """True for a whole document-number token such as 123/kh-ubnd."""
+    return re.fullmatch(_DOCNUM, token) is not None
+
+
+def normalize_docnum(raw: str) -> str:
+    """The index form of a document number as typed (NFC, lower case, en dash → hyphen)."""
+    return _canon_docnum(canonical(raw.strip()))

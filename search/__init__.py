@@ -1,0 +1,1 @@
+"""tracuu search: query building, the engine, the HTTP app."""
