@@ -31,7 +31,9 @@ COMMANDS = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """`tracuu index import|rebuild|stats`."""
     sub = parser.add_subparsers(dest="action", required=True)
-    imp = sub.add_parser("import", help="add or update articles from JSON Lines (.jsonl, .jsonl.gz)")
+    imp = sub.add_parser(
+        "import", help="add or update articles from JSON Lines (.jsonl, .jsonl.gz)"
+    )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     sub.add_parser("rebuild", help="rebuild the index from the stored articles")
     stats = sub.add_parser("stats", help="counts and sizes")

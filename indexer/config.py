@@ -31,7 +31,9 @@ class Settings:
 
     @classmethod
     def load(
-        cls, env: Mapping[str, str] | None = None, config_file: str | Path | None = None,
+        cls,
+        env: Mapping[str, str] | None = None,
+        config_file: str | Path | None = None,
         **overrides: Any,
     ) -> Settings:
         """Defaults, then the TOML file, then TRACUU_* variables, then explicit overrides."""

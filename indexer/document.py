@@ -15,8 +15,18 @@ from indexer.text import canonical, fold
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 FIELDS = (
-    "id", "url", "site", "title", "body", "published", "author", "category",
-    "doc_type", "doc_number", "attachments", "fetched_at",
+    "id",
+    "url",
+    "site",
+    "title",
+    "body",
+    "published",
+    "author",
+    "category",
+    "doc_type",
+    "doc_number",
+    "attachments",
+    "fetched_at",
 )
 
 # The type code inside a document number names the kind of document (Nghị định 30/2020/NĐ-CP).

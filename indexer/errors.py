@@ -1,10 +1,10 @@
 """Exceptions of tracuu; each knows the exit code a command returns for it.
 
-    TracuuError                 exit 1
-    ├── InvalidArticle          a JSON object that is not an article (carries the reason)
-    ├── IndexBusy               another writer holds the lock (exit 75, EX_TEMPFAIL, for cron)
-    ├── IndexMissing            no index yet in the data directory
-    └── ConfigError             a settings or sites file that cannot be read
+TracuuError                 exit 1
+├── InvalidArticle          a JSON object that is not an article (carries the reason)
+├── IndexBusy               another writer holds the lock (exit 75, EX_TEMPFAIL, for cron)
+├── IndexMissing            no index yet in the data directory
+└── ConfigError             a settings or sites file that cannot be read
 """
 
 from __future__ import annotations

@@ -14,17 +14,28 @@ SCHEMA_VERSION = 1
 
 # Field boosts: a word in the title weighs more than one in the body; an exact (accented) match
 # more than a folded one; an adjacent pair (compound word) more than its two syllables apart.
-# Query-side weights live in search/query.py. Body bigrams are indexed folded only: exact
-# unigrams already rank accented matches first, and exact body bigrams would double the
-# largest posting lists of the index.
+# Query-side weights live in search/query.py. Body bigrams are indexed exact only (a second,
+# folded copy would be the largest posting lists of the index): a query's folded pair is
+# expanded to the exact pairs the index holds (search/vocab.py).
 TITLE_FIELDS = ("title", "title_f", "title_bi", "title_bi_f")
-TEXT_FIELDS = ("text", "text_f", "text_bi_f")
+TEXT_FIELDS = ("text", "text_f", "text_bi")
 KIND_OF = {
-    "title": "tokens", "title_f": "folded", "title_bi": "bigrams", "title_bi_f": "folded_bigrams",
-    "text": "tokens", "text_f": "folded", "text_bi_f": "folded_bigrams",
+    "title": "tokens",
+    "title_f": "folded",
+    "title_bi": "bigrams",
+    "title_bi_f": "folded_bigrams",
+    "text": "tokens",
+    "text_f": "folded",
+    "text_bi": "bigrams",
 }
 STORED_FIELDS = (
-    "url", "site", "published", "author", "category", "doc_type", "doc_number",
+    "url",
+    "site",
+    "published",
+    "author",
+    "category",
+    "doc_type",
+    "doc_number",
 )
 
 

@@ -75,13 +75,21 @@ def index_document(article: Article) -> dict[str, Any]:
     text = article.searchable_text()
     doc: dict[str, Any] = {
         "id": article.id,
-        "title": article.title, "title_f": article.title,
-        "title_bi": article.title, "title_bi_f": article.title,
-        "text": text, "text_f": text, "text_bi_f": text,
+        "title": article.title,
+        "title_f": article.title,
+        "title_bi": article.title,
+        "title_bi_f": article.title,
+        "text": text,
+        "text_f": text,
+        "text_bi": text,
         "meta": {
-            "url": article.url, "site": article.site, "published": article.published,
-            "author": article.author, "category": article.category,
-            "doc_type": article.doc_type, "doc_number": article.doc_number,
+            "url": article.url,
+            "site": article.site,
+            "published": article.published,
+            "author": article.author,
+            "category": article.category,
+            "doc_type": article.doc_type,
+            "doc_number": article.doc_number,
         },
     }
     for name in ("site", "category", "doc_type"):

@@ -65,10 +65,7 @@ _TONE_STYLE = re.compile(
     "(?<![qQ])([oO][" + _toned("aAeE") + "]|[uU][" + _toned("yY") + "])(?![^\\W\\d_])"
 )
 _TONE_MAP = {
-    m: _move_tone(m)
-    for first in "oO"
-    for second in _toned("aAeE")
-    for m in [first + second]
+    m: _move_tone(m) for first in "oO" for second in _toned("aAeE") for m in [first + second]
 } | {m: _move_tone(m) for first in "uU" for second in _toned("yY") for m in [first + second]}
 
 
@@ -81,14 +78,14 @@ def normalize(text: str) -> str:
 # A document number: digits, then /- separated parts of which at least one holds letters:
 # 123/KH-UBND, 45/2021/QĐ-UBND, 05-CT/HU, 12/NQ-HĐND, 1234/QĐ-TTg, 35-NQ/TW, 01/2020/TT-BTC.
 _L = "a-zA-ZđĐ"
-_DOCNUM = (
-    rf"\d+(?:[/\-–]\d+)*[/\-–][{_L}][{_L}\d]*(?:(?:[/\-–]|&)[{_L}\d]+)*"
-)
+_DOCNUM = rf"\d+(?:[/\-–]\d+)*[/\-–][{_L}][{_L}\d]*(?:(?:[/\-–]|&)[{_L}\d]+)*"
 _DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 _WORD = r"[^\W_]+"
 _TOKEN_RE = re.compile(rf"(?P<docnum>{_DOCNUM})|(?P<date>{_DATE})(?![/\w])|(?P<word>{_WORD})")
-# Clause breaks: adjacent syllables across these are not a compound.
-_CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»…\n\r\t|/\\<>=+*#@$%^&~`-]+")
+# Clause breaks: adjacent syllables across these are not a compound. Sentence punctuation counts
+# only when followed by a space ("TP.HCM", "1.000" stay joined); a hyphen or slash never breaks
+# ("kinh tế - xã hội" is still one phrase for bigram matching).
+_CLAUSE_BREAK_RE = re.compile(r"[.,;:!?…](?=\s|$)|[()\[\]{}\"“”‘’«»|\n\r\t]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +114,8 @@ def spans(text: str) -> list[Span]:
     clause = 0
     last_end = 0
     for m in _TOKEN_RE.finditer(text):
-        if _CLAUSE_BREAK_RE.search(text, last_end, m.start()):
+        # endpos one past the gap, so "(?=\s|$)" sees the next letter, not a fake end.
+        if _CLAUSE_BREAK_RE.search(text, last_end, m.start() + 1):
             clause += 1
         last_end = m.end()
         kind = m.lastgroup or "word"
@@ -151,9 +149,7 @@ def canonical(text: str) -> str:
 
 def _pairs(toks: list[str], clauses: list[int]) -> list[str]:
     return [
-        f"{toks[i]} {toks[i + 1]}"
-        for i in range(len(toks) - 1)
-        if clauses[i] == clauses[i + 1]
+        f"{toks[i]} {toks[i + 1]}" for i in range(len(toks) - 1) if clauses[i] == clauses[i + 1]
     ]
 
 

@@ -1,0 +1,123 @@
+"""The API described (OpenAPI 3.1), served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": _STR, "message": _STR},
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "tracuu",
+        "version": "0.1.0",
+        "description": "Vietnamese-aware search over district government news portals.",
+    },
+    "paths": {
+        "/api/search": {
+            "get": {
+                "summary": "Search articles",
+                "parameters": [
+                    _param("q", _STR, 'query; accents optional; "phrases"; -exclusions'),
+                    _param("page", {"type": "integer", "minimum": 1, "maximum": 500}, "page"),
+                    _param("size", {"type": "integer", "minimum": 1, "maximum": 50}, "hits/page"),
+                    _param("site", _STR, "site filter"),
+                    _param("category", _STR, "category filter"),
+                    _param("doc_type", _STR, "document type filter (kế hoạch, chỉ thị...)"),
+                    _param("from", {"type": "string", "format": "date"}, "published on/after"),
+                    _param("to", {"type": "string", "format": "date"}, "published on/before"),
+                    _param("sort", {"enum": ["relevance", "newest", "oldest"]}, "order"),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "a page of hits",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "query": _STR,
+                                        "total": {"type": "integer"},
+                                        "page": {"type": "integer"},
+                                        "size": {"type": "integer"},
+                                        "took_ms": {"type": "number"},
+                                        "suggestion": _NSTR,
+                                        "hits": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "id": _STR,
+                                                    "url": _NSTR,
+                                                    "title": _STR,
+                                                    "snippet": {
+                                                        "type": "string",
+                                                        "description": "escaped text, matches in <mark>",
+                                                    },
+                                                    "published": _NSTR,
+                                                    "site": _NSTR,
+                                                    "category": _NSTR,
+                                                    "doc_type": _NSTR,
+                                                    "doc_number": _NSTR,
+                                                    "author": _NSTR,
+                                                    "score": {"type": ["number", "null"]},
+                                                },
+                                            },
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": {
+                        "description": "invalid parameter",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                },
+            }
+        },
+        "/api/documents/{id}": {
+            "get": {
+                "summary": "One stored article",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": _STR}],
+                "responses": {
+                    "200": {"description": "the article (document model)"},
+                    "404": {
+                        "description": "no such article",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                },
+            }
+        },
+        "/api/suggest": {
+            "get": {
+                "summary": "Type-ahead completions",
+                "parameters": [_param("q", _STR, "what has been typed so far")],
+                "responses": {"200": {"description": "{query, suggestions: [string]}"}},
+            }
+        },
+        "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "ok"}}}},
+    },
+}

@@ -1,0 +1,73 @@
+"""Validation of search parameters (query string → SearchRequest). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from search.engine import SORTS, SearchRequest
+
+MAX_SIZE = 50
+MAX_PAGE = 500
+
+
+class InvalidParam(ValueError):
+    """A parameter the API refuses, with a machine-readable code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _int(params: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParam(f"invalid_{name}", f"'{name}' must be a whole number") from None
+    if not lo <= value <= hi:
+        raise InvalidParam(f"invalid_{name}", f"'{name}' must be between {lo} and {hi}")
+    return value
+
+
+def _date(params: Mapping[str, str], name: str) -> date | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidParam(
+            f"invalid_{name}", f"'{name}' must be a date written YYYY-MM-DD"
+        ) from None
+
+
+def _text(params: Mapping[str, str], name: str, limit: int = 200) -> str | None:
+    raw = (params.get(name) or "").strip()
+    if len(raw) > limit:
+        raise InvalidParam(f"invalid_{name}", f"'{name}' is too long")
+    return raw or None
+
+
+def parse_search_params(params: Mapping[str, str], default_size: int = 10) -> SearchRequest:
+    """A SearchRequest from query parameters, or InvalidParam."""
+    sort = (params.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        raise InvalidParam("invalid_sort", f"'sort' must be one of {', '.join(SORTS)}")
+    date_from, date_to = _date(params, "from"), _date(params, "to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidParam("invalid_range", "'from' must not be after 'to'")
+    return SearchRequest(
+        q=(params.get("q") or "")[:10_000],
+        page=_int(params, "page", 1, 1, MAX_PAGE),
+        size=_int(params, "size", default_size, 1, MAX_SIZE),
+        site=_text(params, "site"),
+        category=_text(params, "category"),
+        doc_type=_text(params, "doc_type"),
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+    )

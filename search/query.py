@@ -1,0 +1,272 @@
+"""User text → Whoosh query. Pure: no index access.
+
+Every query syllable must match in the folded field (so 'dan van' finds 'dân vận'); the score adds
+exact-form matches, title matches and adjacent-pair (bigram) matches on top, so exact beats folded,
+title beats body and 'dân vận' together beats 'dân' … 'vận' apart. Whoosh syntax typed by users
+(title:, *, ?, ~2, ^3, AND, parentheses) is plain text here: nothing is parsed as an operator but
+"quoted phrases" and -exclusions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from whoosh import query as wq
+
+from indexer.lexicon import Abbreviations, abbreviations, syllables
+from indexer.text import canonical, fold, has_diacritics, normalize, spans
+
+if TYPE_CHECKING:
+    from search.vocab import Vocabulary
+
+MAX_QUERY_CHARS = 500
+MAX_UNITS = 24
+
+# Query-side weights (tuned on a held-out bench/quality split; see README). A folded match
+# (another accented form) is worth much less when the user typed accents than when they did not:
+# 'dân vận' typed with accents must not be outranked by a title holding 'dân vẫn'.
+W_FOLD = 1.0  # text_f: the required, folded match
+W_EXACT = 1.0  # text: the form as typed
+W_TITLE = 1.0  # title: the form as typed, in the title
+W_TITLE_F = 1.0  # title_f: folded, in the title
+W_BIGRAM = 2.0  # text_bi: the adjacent pair as typed
+W_BIGRAM_F = 1.5  # text_bi: another accented pair that folds like the typed one
+W_TITLE_BI = 2.0  # title_bi: the adjacent pair as typed, in the title
+W_TITLE_BI_F = 2.0  # title_bi_f: a folded pair in the title
+ACCENTED_FOLD_SCALE = 0.25  # folded weights × this when the typed text carries accents
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing the query requires: alternatives, each a sequence of exact tokens.
+
+    A plain syllable has one alternative of length one; a quoted phrase one longer alternative;
+    an abbreviation its own form plus its expansions (UBND | ủy ban nhân dân).
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    kind: str = "word"  # word, phrase, abbr, docnum, date
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The query as units, in order, plus exclusions."""
+
+    units: tuple[Unit, ...]
+    excluded: tuple[str, ...] = ()
+    # Consecutive plain syllables (exact tokens) used for adjacency boosts.
+    runs: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.units
+
+    def highlight_terms(self) -> frozenset[str]:
+        """Exact tokens worth marking in a snippet."""
+        return frozenset(t for u in self.units for alt in u.alternatives for t in alt)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_QUOTED = re.compile(r'"([^"]*)"?')
+_EXCLUDE = re.compile(r"(?:^|\s)-(\S+)")
+
+
+def clean(q: str) -> str:
+    """NFC, no control characters, single spaces, at most MAX_QUERY_CHARS."""
+    q = unicodedata.normalize("NFC", q[: MAX_QUERY_CHARS * 4])
+    q = _CONTROL.sub(" ", q)
+    return " ".join(q.split())[:MAX_QUERY_CHARS]
+
+
+def _word_units(text: str, abbr: Abbreviations) -> tuple[list[Unit], list[tuple[str, ...]]]:
+    """Units and adjacency runs of unquoted text."""
+    norm = normalize(text)
+    sp = spans(norm.lower())
+    units: list[Unit] = []
+    runs: list[tuple[str, ...]] = []
+    run: list[str] = []
+    known = syllables()
+    longest = abbr.longest_expansion()
+    i = 0
+
+    def close_run() -> None:
+        nonlocal run
+        if len(run) > 1:
+            runs.append(tuple(run))
+        run = []
+
+    while i < len(sp):
+        s = sp[i]
+        if s.kind != "word":
+            close_run()
+            units.append(Unit(((s.text,),), s.kind))
+            i += 1
+            continue
+        # An abbreviation typed as one or a few joined tokens: UBND, KT-XH, TP.HCM.
+        matched = False
+        for k in (3, 2, 1):
+            if i + k > len(sp):
+                continue
+            group = sp[i : i + k]
+            if k > 1 and any(
+                group[j + 1].start - group[j].end != 1 or norm[group[j].end] not in "-.&"
+                for j in range(k - 1)
+            ):
+                continue
+            key = fold("".join(g.text for g in group))
+            if key not in abbr.expansions:
+                continue
+            raw = norm[group[0].start : group[-1].end]
+            # A two-letter key that is also a syllable (HU / hư) counts only typed in capitals.
+            if k == 1 and s.text in known and not raw.isupper():
+                continue
+            alts = (abbr.forms[key], *abbr.expansions[key])
+            close_run()
+            units.append(Unit(alts, "abbr"))
+            i += k
+            matched = True
+            break
+        if matched:
+            continue
+        # An expansion typed in full: ủy ban nhân dân → also UBND.
+        for k in range(min(longest, len(sp) - i), 1, -1):
+            group = sp[i : i + k]
+            if any(g.kind != "word" for g in group) or group[-1].clause != group[0].clause:
+                continue
+            key = abbr.abbr_of.get(tuple(fold(g.text) for g in group))
+            if key is None:
+                continue
+            phrase = tuple(g.text for g in group)
+            run.extend(phrase)
+            units.append(Unit((phrase, abbr.forms[key]), "abbr"))
+            i += k
+            matched = True
+            break
+        if matched:
+            continue
+        if run and sp[i - 1].clause != s.clause:
+            close_run()
+        run.append(s.text)
+        units.append(Unit(((s.text,),), "word"))
+        i += 1
+    close_run()
+    return units, runs
+
+
+def parse(q: str, abbr: Abbreviations | None = None) -> ParsedQuery:
+    """Read what the user typed."""
+    abbr = abbr or abbreviations()
+    q = clean(q)
+    excluded = tuple(
+        t for m in _EXCLUDE.finditer(q) for t in (s.text for s in spans(canonical(m.group(1))))
+    )
+    q = _EXCLUDE.sub(" ", q)
+    units: list[Unit] = []
+    runs: list[tuple[str, ...]] = []
+    pos = 0
+    for m in _QUOTED.finditer(q):
+        u, r = _word_units(q[pos : m.start()], abbr)
+        units += u
+        runs += r
+        phrase = tuple(s.text for s in spans(canonical(m.group(1))))
+        if len(phrase) == 1:
+            units.append(Unit((phrase,), "word"))
+        elif phrase:
+            units.append(Unit((phrase,), "phrase"))
+            runs.append(phrase)
+        pos = m.end()
+    u, r = _word_units(q[pos:], abbr)
+    units += u
+    runs += r
+    return ParsedQuery(tuple(units[:MAX_UNITS]), excluded, tuple(runs))
+
+
+def _pairs(tokens: tuple[str, ...]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def _pair_terms(
+    pair: str, vocab: Vocabulary | None, exact_w: float, fold_w: float
+) -> list[wq.Term]:
+    """text_bi terms for a typed pair: itself, and the index's pairs that fold like it."""
+    a, b = pair.split(" ", 1)
+    terms = [wq.Term("text_bi", pair, boost=exact_w)]
+    if vocab is not None:
+        terms += [
+            wq.Term("text_bi", p, boost=fold_w) for p, _ in vocab.pair_variants(a, b) if p != pair
+        ]
+    return terms
+
+
+def _match_alternative(alt: tuple[str, ...], vocab: Vocabulary | None) -> wq.Query:
+    """Documents holding this token sequence, accents optional (adjacent pairs for a phrase)."""
+    if len(alt) == 1:
+        return wq.Term("text_f", fold(alt[0]))
+    parts: list[wq.Query] = []
+    for pair in _pairs(alt):
+        terms = _pair_terms(pair, vocab, 1.0, 1.0)
+        parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    return wq.And(parts)
+
+
+def _required(unit: Unit, vocab: Vocabulary | None) -> wq.Query:
+    alts = [_match_alternative(a, vocab) for a in unit.alternatives]
+    return alts[0] if len(alts) == 1 else wq.Or(alts)
+
+
+def _boosts(pq: ParsedQuery, vocab: Vocabulary | None) -> list[wq.Query]:
+    out: list[wq.Query] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(term: wq.Term) -> None:
+        key = (term.fieldname, term.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(term)
+
+    def scale(text: str) -> float:
+        return ACCENTED_FOLD_SCALE if has_diacritics(text) else 1.0
+
+    def add_pair(pair: str) -> None:
+        sc = scale(pair)
+        add(wq.Term("title_bi", pair, boost=W_TITLE_BI))
+        add(wq.Term("title_bi_f", fold(pair), boost=W_TITLE_BI_F * sc))
+        for t in _pair_terms(pair, vocab, W_BIGRAM, W_BIGRAM_F * sc):
+            add(t)
+
+    for unit in pq.units:
+        for alt in unit.alternatives:
+            for tok in alt:
+                add(wq.Term("text", tok, boost=W_EXACT))
+                add(wq.Term("title", tok, boost=W_TITLE))
+                add(wq.Term("title_f", fold(tok), boost=W_TITLE_F * scale(tok)))
+            for pair in _pairs(alt):
+                add_pair(pair)
+    for run in pq.runs:
+        for pair in _pairs(run):
+            add_pair(pair)
+    return out
+
+
+def build(pq: ParsedQuery, vocab: Vocabulary | None = None, require_all: bool = True) -> wq.Query:
+    """The Whoosh query: all units required (or any, for the fallback), boosts optional.
+
+    Without a vocabulary, accent-free pairs match only pairs indexed without accents.
+    """
+    required = [_required(u, vocab) for u in pq.units]
+    if not required:
+        return wq.NullQuery
+    for r in required:
+        r.boost = W_FOLD
+    must: wq.Query = (
+        required[0]
+        if len(required) == 1
+        else (wq.And(required) if require_all else wq.Or(required))
+    )
+    if pq.excluded:
+        must = wq.AndNot(must, wq.Or([wq.Term("text_f", fold(t)) for t in pq.excluded]))
+    return wq.AndMaybe(must, wq.Or(_boosts(pq, vocab)))

@@ -1,0 +1,140 @@
+"""'Did you mean' and type-ahead from the index's own vocabulary.
+
+- Diacritics restoration: 'dan van huyen uy' → 'dân vận huyện ủy'. Each folded syllable has a
+  few accented forms in the index; the best sequence maximizes unigram document frequencies plus
+  (weighted more) bigram frequencies, by dynamic programming over the candidates.
+- Typos: a syllable absent from the folded vocabulary is replaced by its most frequent neighbour
+  at edit distance one.
+- Completions: the last, partly typed word is completed from title bigrams, then title words.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import islice
+from typing import Any
+
+from indexer.text import canonical, fold, has_diacritics, spans
+from search.query import ParsedQuery
+from search.vocab import Vocabulary
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    inserts = {a + c + b for a, b in splits for c in _ALPHABET}
+    return deletes | transposes | replaces | inserts
+
+
+def _text(term: Any) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
+
+
+class Speller:
+    """Suggestions over one index generation's vocabulary."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.reader = vocab.reader
+        self.forms = vocab.forms
+        self.folded_df = vocab.folded_df
+        self.unigram_df = vocab.unigram_df
+
+    def _bigram_df(self, a: str, b: str) -> int:
+        return self.vocab.bigram_df(a, b)
+
+    def _correct(self, folded: str) -> str:
+        if folded in self.folded_df or len(folded) < 2 or not folded.isalpha():
+            return folded
+        best = max(
+            (w for w in _edits1(folded) if w in self.folded_df),
+            key=lambda w: self.folded_df[w],
+            default=None,
+        )
+        return best or folded
+
+    def restore(self, tokens: list[str]) -> list[str]:
+        """The likeliest accented sequence for folded tokens (Viterbi over index forms)."""
+        cands = [self.forms.get(fold(t), [t]) or [t] for t in tokens]
+        # best[i][w] = (score, path)
+        prev: dict[str, tuple[float, list[str]]] = {
+            w: (math.log1p(self.unigram_df.get(w, 0)), [w]) for w in cands[0]
+        }
+        for i in range(1, len(cands)):
+            cur: dict[str, tuple[float, list[str]]] = {}
+            for w in cands[i]:
+                uni = math.log1p(self.unigram_df.get(w, 0))
+                cur[w] = max(
+                    (
+                        (score + uni + 3.0 * math.log1p(self._bigram_df(p, w)), [*path, w])
+                        for p, (score, path) in prev.items()
+                    ),
+                    key=lambda x: x[0],
+                )
+            prev = cur
+        return max(prev.values(), key=lambda x: x[0])[1]
+
+    def suggest(self, q: str, pq: ParsedQuery) -> str | None:
+        """A better query than q, or None."""
+        words = [s.text for s in spans(canonical(q))]
+        if not words or len(words) > 12 or any(u.kind in ("docnum", "date") for u in pq.units):
+            return None
+        corrected = [self._correct(fold(w)) if fold(w) == w else w for w in words]
+        typo = corrected != words
+        if has_diacritics(" ".join(words)) and not typo:
+            return None
+        restored = self.restore(corrected)
+        if restored == words:
+            return None
+        if not typo and all(self.unigram_df.get(w, 0) == 0 for w in restored):
+            return None
+        return " ".join(restored)
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions of a partly typed query."""
+        canon = canonical(prefix)
+        sp = spans(canon)
+        if not sp or canon.endswith(" ") or limit <= 0:
+            return []
+        last = sp[-1]
+        head = prefix[: last.start].strip()
+        prev = sp[-2].text if len(sp) > 1 and sp[-2].clause == last.clause else None
+        seen: set[str] = set()
+        out: list[str] = []
+
+        def add(words: str) -> None:
+            full = f"{head} {words}".strip() if head else words
+            if full not in seen and canonical(full) != canon.strip():
+                seen.add(full)
+                out.append(full)
+
+        r = self.reader
+        if prev is not None:
+            pfx = f"{fold(prev)} {fold(last.text)}"
+            found = [
+                (r.doc_frequency("title_bi_f", t), _text(t))
+                for t in islice(r.expand_prefix("title_bi_f", pfx), 400)
+            ]
+            for _, t in sorted(found, reverse=True)[: limit * 2]:
+                second = t.split(" ", 1)[1]
+                add(self.restore([prev, second])[1])
+        else:
+            found = [
+                (r.doc_frequency("title_bi_f", t), _text(t))
+                for t in islice(r.expand_prefix("title_bi_f", fold(last.text)), 400)
+                if _text(t).split(" ", 1)[0] == fold(last.text)
+                or _text(t).startswith(fold(last.text))
+            ]
+            for _, t in sorted(found, reverse=True)[:limit]:
+                add(" ".join(self.restore(t.split(" "))))
+            words = [
+                (self.folded_df.get(_text(t), 0), _text(t))
+                for t in islice(r.expand_prefix("text_f", fold(last.text)), 400)
+            ]
+            for _, w in sorted(words, reverse=True)[:limit]:
+                add(self.forms.get(w, [w])[0])
+        return out[:limit]
