@@ -1,4 +1,4 @@
-"""Body-extraction quality on the Scrapinghub article extraction benchmark: `python -m bench.extract`.
+"""Body-extraction quality on the Scrapinghub benchmark: `python -m bench.extract`.
 
 Scores our `crawl.extract.extract(...).body` against `articleBody` the way the benchmark's
 evaluate.py does (tokens are `\\w+` runs compared as bags of 4-token shingles, counts normalised
