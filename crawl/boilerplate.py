@@ -46,7 +46,7 @@ CONTROLS = {_key(s) for s in (
     "Tải xuống", "Tải file", "Download", "Bình luận", "Ý kiến bạn đọc", "Gửi ý kiến",
     "Phản hồi", "Cỡ chữ", "Tweet", "Like", "Share", "Print",
 )}
-_COUNTER = re.compile(r"^(?P<label>[^\d:]{2,30})\s*[:\-]?\s*[\d.,\s]*$")
+_COUNTER = re.compile(r"^(?P<label>[^\d:]{2,30})\s*[:\-]?\s*\d[\d.,\s]*$")
 # Portal footers: publisher, licence, address, contact lines.
 _FOOTER = re.compile(
     r"^(?:®|©|bản quyền|copyright|cơ quan chủ quản|cơ quan quản trị|chịu trách nhiệm|"
