@@ -18,6 +18,7 @@ from indexer.text import canonical, fold, has_diacritics, spans
 from search.query import ParsedQuery
 from search.vocab import Vocabulary
 
+SCAN = 3000  # most terms read per prefix lookup
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -48,7 +49,8 @@ class Speller:
         return self.vocab.bigram_df(a, b)
 
     def _correct(self, folded: str) -> str:
-        if folded in self.folded_df or len(folded) < 2 or not folded.isalpha():
+        # Syllables are at most 7 letters: longer tokens are names or noise, not typos.
+        if folded in self.folded_df or not 2 <= len(folded) <= 10 or not folded.isalpha():
             return folded
         best = max(
             (w for w in _edits1(folded) if w in self.folded_df),
@@ -94,47 +96,60 @@ class Speller:
             return None
         return " ".join(restored)
 
+    def _followers(self, first: str, second_prefix: str, limit: int) -> list[tuple[int, str]]:
+        """Bigrams 'first x' in the index with fold(x) starting like second_prefix, by frequency."""
+        want = fold(second_prefix)
+        found = []
+        for term, info in islice(self.reader.iter_prefix("text_bi", f"{first} "), SCAN):
+            second = _text(term).split(" ", 1)[1]
+            if fold(second).startswith(want) and (
+                not has_diacritics(second_prefix) or second.startswith(second_prefix)
+            ):
+                found.append((info.doc_frequency(), second))
+        return sorted(found, reverse=True)[:limit]
+
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions of a partly typed query."""
+        """Completions of a partly typed query: the last word, and the word after it."""
         canon = canonical(prefix)
         sp = spans(canon)
-        if not sp or canon.endswith(" ") or limit <= 0:
+        if not sp or not canon.strip() or canon[-1].isspace() or limit <= 0:
             return []
         last = sp[-1]
-        head = prefix[: last.start].strip()
-        prev = sp[-2].text if len(sp) > 1 and sp[-2].clause == last.clause else None
-        seen: set[str] = set()
-        out: list[str] = []
+        prev = sp[-2] if len(sp) > 1 and sp[-2].clause == last.clause else None
+        scored: dict[str, int] = {}
 
-        def add(words: str) -> None:
-            full = f"{head} {words}".strip() if head else words
-            if full not in seen and canonical(full) != canon.strip():
-                seen.add(full)
-                out.append(full)
+        def firsts(word: str) -> list[str]:
+            if has_diacritics(word):
+                return [word]
+            return self.forms.get(fold(word), [word])[:3]
 
-        r = self.reader
         if prev is not None:
-            pfx = f"{fold(prev)} {fold(last.text)}"
-            found = [
-                (r.doc_frequency("title_bi_f", t), _text(t))
-                for t in islice(r.expand_prefix("title_bi_f", pfx), 400)
-            ]
-            for _, t in sorted(found, reverse=True)[: limit * 2]:
-                second = t.split(" ", 1)[1]
-                add(self.restore([prev, second])[1])
+            head = prefix[: prev.start].strip()
+            typed = prefix[prev.start : prev.end]
+            for first in firsts(prev.text):
+                shown = typed if first == prev.text else first  # keep 'UBND' as typed
+                for df, second in self._followers(first, last.text, limit):
+                    scored[f"{shown} {second}"] = max(scored.get(f"{shown} {second}", 0), df)
         else:
-            found = [
-                (r.doc_frequency("title_bi_f", t), _text(t))
-                for t in islice(r.expand_prefix("title_bi_f", fold(last.text)), 400)
-                if _text(t).split(" ", 1)[0] == fold(last.text)
-                or _text(t).startswith(fold(last.text))
-            ]
-            for _, t in sorted(found, reverse=True)[:limit]:
-                add(" ".join(self.restore(t.split(" "))))
-            words = [
-                (self.folded_df.get(_text(t), 0), _text(t))
-                for t in islice(r.expand_prefix("text_f", fold(last.text)), 400)
-            ]
-            for _, w in sorted(words, reverse=True)[:limit]:
-                add(self.forms.get(w, [w])[0])
+            head = prefix[: last.start].strip()
+            words = sorted(
+                (
+                    (self.folded_df.get(_text(t), 0), _text(t))
+                    for t in islice(self.reader.expand_prefix("text_f", fold(last.text)), SCAN)
+                ),
+                reverse=True,
+            )[:3]
+            for _, folded in words:
+                for word in self.forms.get(folded, [])[:2]:
+                    if has_diacritics(last.text) and not word.startswith(last.text):
+                        continue
+                    scored[word] = self.unigram_df.get(word, 0)
+                    for df, second in self._followers(word, "", 3):
+                        scored[f"{word} {second}"] = df
+        best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+        out = []
+        for words_, _ in best:
+            full = f"{head} {words_}".strip()
+            if canonical(full) != canon.strip() and full not in out:
+                out.append(full)
         return out[:limit]

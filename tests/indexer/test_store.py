@@ -1,0 +1,157 @@
+"""The data directory: import, replace, delete, rebuild, one writer, crash recovery."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.cli import main
+from indexer.document import Article
+from indexer.errors import IndexBusy
+from indexer.importer import import_files
+from indexer.store import ArticleDB, Paths, Store, open_index_readonly
+from tests.conftest import ARTICLES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ids_in_index(data_dir: Path) -> list[str]:
+    ix = open_index_readonly(data_dir)
+    try:
+        with ix.searcher() as s:
+            return sorted(f["id"] for f in s.all_stored_fields())
+    finally:
+        ix.close()
+
+
+def _write_jsonl(path: Path, objs: list[object]) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for o in objs:
+            f.write((o if isinstance(o, str) else json.dumps(o, ensure_ascii=False)) + "\n")
+    return path
+
+
+def test_import_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
+    src = _write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "a", "title": "Hội nghị dân vận", "body": "Nội dung"},
+            "{not json",
+            {"id": "b", "title": "", "body": "thiếu tiêu đề"},
+            {"id": "c", "title": "Ủy ban nhân dân huyện", "body": "Nội dung khác"},
+        ],
+    )
+    with Store(tmp_path / "data") as store:
+        report = import_files(store, [src])
+    assert report.imported == 2
+    assert [(b.line, b.reason.split(":")[0]) for b in report.bad] == [
+        (2, "not JSON"),
+        (3, "missing required field 'title'"),
+    ]
+    assert _ids_in_index(tmp_path / "data") == ["a", "c"]
+
+
+def test_reimport_replaces_never_duplicates(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = _write_jsonl(tmp_path / "1.jsonl", [{"id": "a", "title": "Bản cũ", "body": "x"}])
+    second = _write_jsonl(tmp_path / "2.jsonl", [{"id": "a", "title": "Bản mới", "body": "y"}])
+    for src in (first, second, second):
+        with Store(data) as store:
+            import_files(store, [src])
+    ix = open_index_readonly(data)
+    with ix.searcher() as s:
+        docs = list(s.all_stored_fields())
+    ix.close()
+    assert [d["title"] for d in docs] == ["Bản mới"]
+
+
+def test_gzip_import_and_truncated_gzip(tmp_path: Path) -> None:
+    lines = ARTICLES.read_text("utf-8").splitlines()[:5]
+    good = tmp_path / "a.jsonl.gz"
+    with gzip.open(good, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    broken = tmp_path / "b.jsonl.gz"
+    broken.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with Store(tmp_path / "data") as store:
+        report = import_files(store, [good, broken])
+    assert report.imported >= 5
+    assert report.bad and "unreadable" in report.bad[-1].reason
+
+
+def test_second_writer_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "title": "t", "body": "b"}])
+    with Store(tmp_path / "data"):
+        with pytest.raises(IndexBusy):
+            Store(tmp_path / "data")
+        code = main(["--data-dir", str(tmp_path / "data"), "index", "import", str(src)])
+    assert code == 75
+    err = capsys.readouterr().err
+    assert "another tracuu process is writing" in err
+    assert "Traceback" not in err
+
+
+def test_delete_and_rebuild_swap(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Store(data) as store:
+        import_files(store, [ARTICLES])
+        first = Paths(data).live_index()
+        ids = _ids_in_index(data)
+        store.delete(ids[:3])
+        store.sync()
+        assert _ids_in_index(data) == ids[3:]
+        assert store.rebuild() == len(ids) - 3
+    assert Paths(data).live_index() != first
+    assert _ids_in_index(data) == ids[3:]
+
+
+def test_pending_rows_are_indexed_by_the_next_writer(tmp_path: Path) -> None:
+    """A writer that stored articles but died before indexing them loses nothing."""
+    data = tmp_path / "data"
+    with Store(data) as store:
+        store.put([Article(id="a", title="Một", body="x")])
+        store.sync()
+        store.put([Article(id="b", title="Hai", body="y")])  # stored, not yet indexed
+    assert _ids_in_index(data) == ["a"]
+    with Store(data) as store:
+        assert store.sync() == (1, 0)
+    assert _ids_in_index(data) == ["a", "b"]
+
+
+def test_sigkill_mid_import_loses_nothing(tmp_path: Path) -> None:
+    """Kill a real import process while it writes; the next run completes the index."""
+    data = tmp_path / "data"
+    src = tmp_path / "big.jsonl"
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    objs = [dict(a, id=f"{a['id']}-{i}") for i in range(12) for a in base]
+    _write_jsonl(src, objs)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "indexer.cli", "--data-dir", str(data), "index", "import", str(src)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Wait until articles are stored (the index is being written), then kill it.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if Paths(data).db.exists():
+            try:
+                db = ArticleDB(Paths(data).db, readonly=True)
+                n = db.count()
+                db.close()
+            except Exception:
+                n = 0
+            if n >= len(objs) // 2:
+                break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # The lock died with the process: a new run can write, and finishes the job.
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    ids = _ids_in_index(data)
+    assert len(ids) == len(set(ids)) == len(objs)

@@ -1,0 +1,64 @@
+"""Reading user text into query units (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.query import build, parse
+
+
+def _alts(q: str) -> list[tuple[tuple[str, ...], ...]]:
+    return [u.alternatives for u in parse(q).units]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("UBND", (("ubnd",), ("ủy", "ban", "nhân", "dân"))),
+        ("ubnd", (("ubnd",), ("ủy", "ban", "nhân", "dân"))),
+        ("hdnd", (("hđnd",), ("hội", "đồng", "nhân", "dân"))),
+        ("KT-XH", (("kt", "xh"), ("kinh", "tế", "xã", "hội"))),
+        ("Ủy ban nhân dân", (("ủy", "ban", "nhân", "dân"), ("ubnd",))),
+        ("uy ban nhan dan", (("uy", "ban", "nhan", "dan"), ("ubnd",))),
+    ],
+    ids=["UBND", "ubnd", "hdnd", "KT-XH", "Ủy ban nhân dân", "uy ban nhan dan"],
+)
+def test_abbreviations_both_ways(q: str, expected: tuple[tuple[str, ...], ...]) -> None:
+    assert _alts(q) == [expected]
+
+
+def test_two_letter_abbreviation_only_in_capitals() -> None:
+    assert _alts("HU") == [(("hu",), ("huyện", "ủy"))]
+    assert _alts("hu") == [(("hu",),)]  # 'hư', 'hủ'... typed without accents
+
+
+def test_document_number_is_one_unit() -> None:
+    pq = parse("Kế hoạch 123/KH-UBND")
+    assert [u.kind for u in pq.units] == ["word", "word", "docnum"]
+    assert pq.units[-1].alternatives == (("123/kh-ubnd",),)
+
+
+def test_quotes_and_exclusions() -> None:
+    pq = parse('"dân vận khéo" -xã')
+    assert pq.units[0].kind == "phrase"
+    assert pq.units[0].alternatives == (("dân", "vận", "khéo"),)
+    assert pq.excluded == ("xã",)
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['title:x', "a*", "b?", '"', "(", "AND OR NOT", "~2", "^3", "\x00\x01", "", "   ", "-"],
+    ids=["field", "star", "question", "quote", "paren", "ops", "fuzzy", "boost", "ctrl", "empty",
+         "spaces", "minus"],
+)
+def test_whoosh_syntax_is_plain_text(q: str) -> None:
+    pq = parse(q)
+    build(pq)  # never raises
+    for u in pq.units:
+        for alt in u.alternatives:
+            assert all(tok.isalnum() or "/" in tok or "-" in tok for tok in alt)
+
+
+def test_huge_query_is_bounded() -> None:
+    pq = parse("dân vận " * 5000)
+    assert 0 < len(pq.units) <= 24
