@@ -26,6 +26,7 @@
       }
     };
     var close = function () {
+      shown = "";
       list.hidden = true;
       list.textContent = "";
       items = [];
@@ -72,8 +73,8 @@
         .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
         .then(function (d) {
           if (input.value !== q || document.activeElement !== input) return;
-          shown = q;
           render(q, (d.suggestions || []).filter(function (w) { return w !== q; }).slice(0, 8));
+          shown = q;
         })
         .catch(function () { /* offline or aborted: the plain form still works */ });
     };
