@@ -1,16 +1,36 @@
-"""`tracuu crawl` (being written)."""
+"""`tracuu crawl`: crawl the sites, update the index, print one line, write a JSON report."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 
 from indexer.config import Settings
-from indexer.errors import TracuuError
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", action="append", default=[])
+    """`tracuu crawl --site URL [--site URL ...] [--config FILE] [--max-pages N] [--reextract]`."""
+    parser.add_argument("--site", action="append", default=[], metavar="URL",
+                        help="start URL of a portal (repeatable; default: every [[site]])")
+    # dest differs from the global --config so that `tracuu --config X crawl` keeps X.
+    parser.add_argument("--config", dest="crawl_config", metavar="FILE",
+                        help="settings and [[site]] tables (TOML), as the global --config")
+    parser.add_argument("--max-pages", type=int, metavar="N", help="request budget per site")
+    parser.add_argument("--reextract", action="store_true",
+                        help="re-run extraction on the stored pages, without fetching")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    raise TracuuError("crawl is not available yet")
+    """Exit 0 when every site was crawled, 1 when one failed (75 comes from IndexBusy)."""
+    from crawl.run import crawl
+    from crawl.sites import load_sites
+
+    if args.crawl_config:
+        settings = Settings.load(config_file=args.crawl_config, data_dir=args.data_dir)
+    sites = load_sites(settings, args.site, args.max_pages)
+    report = crawl(settings, sites, reextract_only=args.reextract)
+    print(report.summary(), file=sys.stderr if report.failed else sys.stdout)
+    return 1 if report.failed else 0

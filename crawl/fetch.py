@@ -1,0 +1,296 @@
+"""Polite HTTP: robots.txt, one request in flight per host, jittered delays, retries, size caps.
+
+The pure parts (Retry-After, back-off, robots verdicts) are functions; Fetcher is the thin shell
+around one httpx.Client. Clock, sleep and randomness are injectable so tests run without waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+
+from crawl.errors import Disallowed, FetchError, PageTooLarge
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+ROBOTS_MAX_BYTES = 512_000  # RFC 9309 asks crawlers to read at least 500 KiB
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml;q=0.9,*/*;q=0.5"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How to treat one host: politeness, patience and limits."""
+
+    delay: float = 1.0  # minimum seconds between two requests (robots Crawl-delay wins if longer)
+    jitter: float = 0.5  # up to this fraction of the delay is added at random
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    retries: int = 3  # extra attempts on 429/5xx and network errors
+    backoff: float = 2.0  # first back-off in seconds, doubled each attempt
+    max_wait: float = 300.0  # a Retry-After longer than this gives the URL up for this run
+    max_bytes: int = 5_000_000
+
+
+@dataclass
+class Page:
+    """One HTTP answer (after redirects)."""
+
+    url: str  # the URL asked for
+    final_url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds to wait: delta-seconds or an HTTP-date; None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def backoff_delay(attempt: int, base: float, rand: float, cap: float = 300.0) -> float:
+    """Exponential back-off with full jitter above half the step: base·2^attempt·(0.5..1)."""
+    return min(cap, base * (2**attempt) * (0.5 + rand / 2))
+
+
+def product_token(user_agent: str) -> str:
+    """'tracuu/0.1 (+https://…)' → 'tracuu', the name robots.txt groups are matched against."""
+    return user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else "*"
+
+
+@dataclass
+class Robots:
+    """The robots.txt verdicts for one origin."""
+
+    rules: Protego | None  # None: no robots.txt (4xx) → everything allowed
+    disallow_all: bool = False  # robots.txt unreachable (5xx, network) → RFC 9309: assume disallow
+
+    def can_fetch(self, url: str, agent: str) -> bool:
+        if self.disallow_all:
+            return False
+        return True if self.rules is None else bool(self.rules.can_fetch(url, agent))
+
+    def crawl_delay(self, agent: str) -> float:
+        if self.rules is None:
+            return 0.0
+        delay = self.rules.crawl_delay(agent)
+        return float(delay) if delay else 0.0
+
+    def sitemaps(self) -> list[str]:
+        return [] if self.rules is None else list(self.rules.sitemaps)
+
+
+class _Gate:
+    """One host: a lock so only one request is in flight, and the earliest time of the next."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.next_ok = 0.0
+
+
+class Fetcher:
+    """GETs through one httpx.Client, polite per host; close() it (or use `with`)."""
+
+    def __init__(
+        self,
+        user_agent: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.user_agent = user_agent
+        self.agent = product_token(user_agent)
+        self.client = httpx.Client(
+            headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Language": "vi,en;q=0.5"},
+            transport=transport,
+            follow_redirects=False,  # each hop goes through robots and the host gate
+        )
+        self.clock, self.sleep, self.rand = clock, sleep, rand
+        self._gates: dict[str, _Gate] = {}
+        self._gates_lock = threading.Lock()
+        self._robots: dict[str, Robots] = {}
+        self.requests = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _gate(self, host: str) -> _Gate:
+        with self._gates_lock:
+            return self._gates.setdefault(host, _Gate())
+
+    @contextlib.contextmanager
+    def _turn(self, url: str, policy: Policy) -> Iterator[_Gate]:
+        """Wait for this host's turn; the next request waits the delay after this one ends."""
+        host = urlsplit(url).netloc.lower()
+        gate = self._gate(host)
+        with gate.lock:
+            wait = gate.next_ok - self.clock()
+            if wait > 0:
+                self.sleep(wait)
+            try:
+                yield gate
+            finally:
+                delay = max(policy.delay, self._robots_delay(url))
+                pause = delay * (1 + policy.jitter * self.rand())
+                gate.next_ok = max(gate.next_ok, self.clock() + pause)
+
+    def _robots_delay(self, url: str) -> float:
+        robots = self._robots.get(_origin(url))
+        return robots.crawl_delay(self.agent) if robots else 0.0
+
+    def robots(self, url: str, policy: Policy) -> Robots:
+        """The robots.txt of the URL's origin, fetched once per Fetcher."""
+        origin = _origin(url)
+        if origin not in self._robots:
+            robots = self._robots[origin] = self._load_robots(origin, policy)
+            # The robots.txt request itself was spaced before its Crawl-delay was known.
+            gate = self._gate(urlsplit(origin).netloc.lower())
+            pause = robots.crawl_delay(self.agent) * (1 + policy.jitter * self.rand())
+            gate.next_ok = max(gate.next_ok, self.clock() + pause)
+        return self._robots[origin]
+
+    def _load_robots(self, origin: str, policy: Policy) -> Robots:
+        url = origin + "/robots.txt"
+        try:
+            page = self._get(
+                url, replace(policy, max_bytes=ROBOTS_MAX_BYTES), None, None, check_robots=False
+            )
+        except PageTooLarge:
+            return Robots(None)
+        except FetchError as exc:
+            log.warning("robots.txt unreachable, not crawling %s: %s", origin, exc.reason)
+            return Robots(None, disallow_all=True)
+        if page.status >= 500:
+            log.warning("robots.txt answered %d, not crawling %s", page.status, origin)
+            return Robots(None, disallow_all=True)
+        if page.status != 200:
+            return Robots(None)
+        text = page.body.decode("utf-8", errors="replace")
+        return Robots(Protego.parse(text))
+
+    def allowed(self, url: str, policy: Policy) -> bool:
+        """True when robots.txt lets us fetch the URL."""
+        return self.robots(url, policy).can_fetch(url, self.agent)
+
+    def get(
+        self, url: str, policy: Policy, etag: str | None = None, last_modified: str | None = None
+    ) -> Page:
+        """GET politely: robots, host turn, retries, redirects (each hop checked), size cap."""
+        return self._get(url, policy, etag, last_modified, check_robots=True)
+
+    def _get(
+        self, url: str, policy: Policy, etag: str | None, last_modified: str | None,
+        check_robots: bool,
+    ) -> Page:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            if check_robots and not self.allowed(current, policy):
+                raise Disallowed(current)
+            page = self._attempts(current, policy, etag, last_modified)
+            location = page.headers.get("location")
+            if page.status not in REDIRECT_STATUSES or not location:
+                page.url = url
+                return page
+            current = urljoin(current, location)
+            etag = last_modified = None  # validators belong to the first URL only
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+    def _attempts(
+        self, url: str, policy: Policy, etag: str | None, last_modified: str | None
+    ) -> Page:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        for attempt in range(policy.retries + 1):
+            last = attempt == policy.retries
+            with self._turn(url, policy) as gate:
+                try:
+                    page = self._once(url, policy, headers)
+                except PageTooLarge:
+                    raise
+                except httpx.HTTPError as exc:
+                    if last:
+                        raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
+                    wait = backoff_delay(attempt, policy.backoff, self.rand(), policy.max_wait)
+                    log.info("retrying %s in %.1fs after %s", url, wait, type(exc).__name__)
+                    gate.next_ok = self.clock() + wait
+                    continue
+                if page.status not in RETRY_STATUSES or last:
+                    return page
+                wait = parse_retry_after(page.headers.get("retry-after"))
+                if wait is None:
+                    wait = backoff_delay(attempt, policy.backoff, self.rand(), policy.max_wait)
+                if wait > policy.max_wait:
+                    raise FetchError(url, f"{page.status}, Retry-After {wait:.0f}s is too long")
+                log.info("%s answered %d, retrying in %.1fs", url, page.status, wait)
+                # The whole host waits: a 429 or 503 is about the server, not this one URL.
+                gate.next_ok = self.clock() + wait
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, url: str, policy: Policy, headers: dict[str, str]) -> Page:
+        timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+        self.requests += 1
+        with self.client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+            hdrs = {k.lower(): v for k, v in resp.headers.items()}
+            declared = hdrs.get("content-length", "")
+            if declared.isdigit() and int(declared) > policy.max_bytes:
+                raise PageTooLarge(url, policy.max_bytes)
+            chunks, size = [], 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > policy.max_bytes:
+                    raise PageTooLarge(url, policy.max_bytes)
+                chunks.append(chunk)
+        log.debug("GET %s → %d (%d bytes)", url, resp.status_code, size)
+        return Page(url, str(resp.url), resp.status_code, hdrs, b"".join(chunks))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()

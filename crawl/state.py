@@ -1,0 +1,224 @@
+"""What the crawler remembers between runs: one SQLite row per URL in `<data_dir>/crawl.sqlite`.
+
+Per URL: validators (ETag, Last-Modified), a content hash, when it was seen and fetched, when to
+visit next, the consecutive-404 count, the article id it feeds, and the raw page (zlib) so that
+`tracuu crawl --reextract` can re-run extraction without the network.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawl.sites import DAY, Site
+
+HUB_KINDS = frozenset({"listing", "sitemap", "feed"})
+ARTICLE_KINDS = frozenset({"article", "alias"})
+GONE_RECHECK = DAY  # a first 404 is confirmed (or not) a day later
+ERROR_RETRY = 3600.0
+MAX_REVISIT = 90 * DAY
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'page',  -- article | alias | listing | sitemap | feed | file | page
+    status INTEGER,
+    etag TEXT,
+    last_modified TEXT,
+    content_type TEXT,
+    content_hash TEXT,
+    article_id TEXT,                    -- the id this page feeds in the index, if any
+    canonical TEXT,                     -- for an alias: the URL it duplicates
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    fetched_at REAL,                    -- last 200 or 304
+    next_visit REAL NOT NULL,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    not_found INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    raw BLOB
+);
+CREATE INDEX IF NOT EXISTS pages_due ON pages(site, next_visit);
+CREATE INDEX IF NOT EXISTS pages_article ON pages(article_id) WHERE article_id IS NOT NULL;
+"""
+
+
+@dataclass(frozen=True)
+class PageState:
+    """One URL as the last run left it (the raw page is read separately)."""
+
+    url: str
+    site: str
+    kind: str
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    content_hash: str | None
+    article_id: str | None
+    canonical: str | None
+    first_seen: float
+    last_seen: float
+    fetched_at: float | None
+    next_visit: float
+    unchanged: int
+    not_found: int
+    errors: int
+    has_raw: bool
+
+
+_COLUMNS = (
+    "url, site, kind, status, etag, last_modified, content_type, content_hash, article_id, "
+    "canonical, first_seen, last_seen, fetched_at, next_visit, unchanged, not_found, errors, "
+    "raw IS NOT NULL"
+)
+
+
+def next_visit(kind: str, now: float, unchanged: int, site: Site) -> float:
+    """When to come back: listings often, articles rarely and more rarely while they stay put."""
+    if kind in HUB_KINDS or kind == "page":
+        return now + site.revisit_listings
+    return now + min(site.revisit_articles * 2 ** min(unchanged, 16), MAX_REVISIT)
+
+
+class State:
+    """The crawl.sqlite of a data directory (one writer: the crawl run holding the store lock)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.conn = sqlite3.connect(path)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(_SCHEMA)
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str) -> PageState | None:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM pages WHERE url = ?", (url,)).fetchone()
+        return PageState(*row[:-1], has_raw=bool(row[-1])) if row else None
+
+    def raw(self, url: str) -> bytes | None:
+        """The stored page body, decompressed."""
+        row = self.conn.execute("SELECT raw FROM pages WHERE url = ?", (url,)).fetchone()
+        return zlib.decompress(row[0]) if row and row[0] is not None else None
+
+    def save(
+        self, url: str, site: str, now: float, *, kind: str, status: int, visit: float,
+        etag: str | None = None, last_modified: str | None = None,
+        content_type: str | None = None, content_hash: str | None = None,
+        article_id: str | None = None, canonical: str | None = None, raw: bytes | None = None,
+        unchanged: int = 0,
+    ) -> None:
+        """Record a fetched page (200 or a redirect); resets the 404 and error counts."""
+        blob = zlib.compress(raw, 6) if raw is not None else None
+        self.conn.execute(
+            """INSERT INTO pages (url, site, kind, status, etag, last_modified, content_type,
+                   content_hash, article_id, canonical, first_seen, last_seen, fetched_at,
+                   next_visit, unchanged, not_found, errors, raw)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+               ON CONFLICT(url) DO UPDATE SET site = excluded.site, kind = excluded.kind,
+                   status = excluded.status, etag = excluded.etag,
+                   last_modified = excluded.last_modified, content_type = excluded.content_type,
+                   content_hash = excluded.content_hash, article_id = excluded.article_id,
+                   canonical = excluded.canonical, last_seen = excluded.last_seen,
+                   fetched_at = excluded.fetched_at, next_visit = excluded.next_visit,
+                   unchanged = excluded.unchanged, not_found = 0, errors = 0,
+                   raw = excluded.raw""",
+            (url, site, kind, status, etag, last_modified, content_type, content_hash, article_id,
+             canonical, now, now, now, visit, unchanged, blob),
+        )
+        self.conn.commit()
+
+    def not_modified(self, url: str, now: float, visit: float) -> None:
+        """Record a 304 (or an unchanged 200): seen, unchanged once more."""
+        self.conn.execute(
+            "UPDATE pages SET status = 304, last_seen = ?, fetched_at = ?, next_visit = ?, "
+            "unchanged = unchanged + 1, not_found = 0, errors = 0 WHERE url = ?",
+            (now, now, visit, url),
+        )
+        self.conn.commit()
+
+    def missing(self, url: str, site: str, now: float, status: int, visit: float) -> int:
+        """Record a 404/410; returns how many visits in a row found the page gone."""
+        self.conn.execute(
+            """INSERT INTO pages (url, site, status, first_seen, last_seen, next_visit, not_found)
+               VALUES (?, ?, ?, ?, ?, ?, 1)
+               ON CONFLICT(url) DO UPDATE SET status = excluded.status,
+                   last_seen = excluded.last_seen, next_visit = excluded.next_visit,
+                   not_found = not_found + 1""",
+            (url, site, status, now, now, visit),
+        )
+        self.conn.commit()
+        return int(self.conn.execute(
+            "SELECT not_found FROM pages WHERE url = ?", (url,)).fetchone()[0])
+
+    def failed(self, url: str, site: str, now: float, status: int | None, visit: float) -> None:
+        """Record an error (5xx after retries, network, too large): try again later."""
+        self.conn.execute(
+            """INSERT INTO pages (url, site, status, first_seen, last_seen, next_visit, errors)
+               VALUES (?, ?, ?, ?, ?, ?, 1)
+               ON CONFLICT(url) DO UPDATE SET status = excluded.status,
+                   last_seen = excluded.last_seen, next_visit = excluded.next_visit,
+                   errors = errors + 1""",
+            (url, site, status, now, now, visit),
+        )
+        self.conn.commit()
+
+    def forget_article(self, url: str) -> None:
+        """The page no longer feeds an article (removed from the index)."""
+        self.conn.execute(
+            "UPDATE pages SET article_id = NULL, content_hash = NULL, kind = 'page' WHERE url = ?",
+            (url,),
+        )
+        self.conn.commit()
+
+    def article_fed_elsewhere(self, article_id: str, url: str) -> bool:
+        """True when another live page still feeds this article id."""
+        row = self.conn.execute(
+            "SELECT 1 FROM pages WHERE article_id = ? AND url != ? AND not_found = 0 LIMIT 1",
+            (article_id, url),
+        ).fetchone()
+        return row is not None
+
+    def due(self, site: str, now: float) -> list[tuple[str, str]]:
+        """(url, kind) of the site's known pages whose next visit has come."""
+        return list(self.conn.execute(
+            "SELECT url, kind FROM pages WHERE site = ? AND next_visit <= ? ORDER BY url",
+            (site, now),
+        ))
+
+    def stored_pages(self, sites: list[str] | None = None) -> Iterator[tuple[PageState, bytes]]:
+        """Every page with a stored body (for --reextract), optionally of some sites only."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS}, raw FROM pages WHERE raw IS NOT NULL ORDER BY url"
+        ).fetchall()
+        for row in rows:
+            st = PageState(*row[:-2], has_raw=True)
+            if sites is None or st.site in sites:
+                yield st, zlib.decompress(row[-1])
+
+    def set_article(self, url: str, kind: str, article_id: str | None, content_hash: str | None
+                    ) -> None:
+        """After re-extraction: what the page is now."""
+        self.conn.execute(
+            "UPDATE pages SET kind = ?, article_id = ?, content_hash = ? WHERE url = ?",
+            (kind, article_id, content_hash, url),
+        )
+        self.conn.commit()
+
+    def counts(self, site: str | None = None) -> dict[str, int]:
+        """Pages per kind (for reports and tests)."""
+        where, args = ("WHERE site = ?", (site,)) if site else ("", ())
+        return dict(self.conn.execute(
+            f"SELECT kind, COUNT(*) FROM pages {where} GROUP BY kind", args).fetchall())

@@ -1,0 +1,269 @@
+"""Crawl runs against the fixture portal over real HTTP, into a real store and Whoosh index."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawl.run import crawl
+from crawl.sites import DAY, generic_site
+from crawl.state import State
+from indexer.cli import main
+from indexer.config import Settings
+from indexer.document import Article
+from indexer.store import ArticleDB, Paths, open_index_readonly
+from tests.crawl.conftest import CRAWL_DELAY
+from tests.fixtures.portal.content import CHROME_MARKERS, Item
+from tests.fixtures.portal.server import Portal
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = {"backoff": 0.05, "jitter": 0.2}
+
+
+def run_crawl(settings: Settings, portal: Portal, days: float = 0) -> object:
+    """One in-process run in generic mode; `days` moves the crawler's clock forward."""
+    site = generic_site(portal.url + "/", settings)
+    return crawl(settings, [site], clock=lambda: time.time() + days * DAY,
+                 policy_overrides=FAST)
+
+
+def stored(settings: Settings) -> dict[str, Article]:
+    db = ArticleDB(Paths(settings.data_dir).db, readonly=True)
+    try:
+        return {a.id: a for a in db.iter_all()}
+    finally:
+        db.close()
+
+
+def index_ids(settings: Settings) -> list[str]:
+    """Every document id in the live Whoosh index (duplicates kept, to count them)."""
+    ix = open_index_readonly(settings.data_dir)
+    try:
+        with ix.searcher() as s:
+            return [f["id"] for f in s.all_stored_fields()]
+    finally:
+        ix.close()
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def article_requests(portal: Portal) -> dict[str, list[int]]:
+    """Statuses answered per article path, in order."""
+    slugs = {f"/{i.slug}" for i in portal.items}
+    out: dict[str, list[int]] = {}
+    for r in portal.requests:
+        if r.path in slugs:
+            out.setdefault(r.path, []).append(r.status)
+    return out
+
+
+def expected(portal: Portal) -> dict[str, Item]:
+    return {portal.article_url(i): i for i in portal.items if not i.gone}
+
+
+LISTINGS = ("/", "/tin-tuc-su-kien", "/thong-bao-giay-moi/thong-bao",
+            "/van-ban-phap-luat/van-ban-cua-huyen", "/thong-tin-chi-dao/lich-lam-viec-cua-lanh-dao")
+
+
+def check_index(settings: Settings, portal: Portal) -> dict[str, Article]:
+    """Every live article and document page is stored and indexed exactly once."""
+    want = expected(portal)
+    arts = stored(settings)
+    ids = index_ids(settings)
+    assert len(ids) == len(set(ids)) and set(ids) == set(arts)
+    assert set(want) <= set(arts)
+    # Anything else is a listing page the extractor took for an article (see the xfail test
+    # below), never a duplicate: no print view, alias, tracking or session URL.
+    extra = {path_of(u) for u in set(arts) - set(want)}
+    assert all(p.startswith(LISTINGS) and "?" not in p for p in extra), extra
+    return arts
+
+
+def check_article(art: Article, item: Item) -> None:
+    assert art.title == unicodedata.normalize("NFC", item.title)
+    assert art.published == item.iso
+    body = art.body
+    for para in item.paragraphs[1:] if len(item.paragraphs) > 1 else item.paragraphs:
+        if len(para) > 30:  # every paragraph but the lead (see the xfail test) and rules
+            assert unicodedata.normalize("NFC", para)[:60] in body
+    for marker in CHROME_MARKERS:  # no menus, widgets, related lists, print links, footers
+        assert marker not in body, (art.id, marker)
+    if item.doc_number:
+        assert art.doc_number == item.doc_number
+        assert [a.url.endswith(item.attachment or "") for a in art.attachments] == [True]
+
+
+def test_first_crawl_of_an_unknown_portal(portal: Portal, settings: Settings) -> None:
+    # The portal also misbehaves once: a 429 with Retry-After and a 503.
+    live = portal.live()
+    portal.fail_once(f"/{live[3].slug}", 429, "1")
+    portal.fail_once(f"/{live[4].slug}", 503)
+    report = run_crawl(settings, portal)
+
+    want = expected(portal)
+    arts = check_index(settings, portal)
+    for url, item in want.items():
+        check_article(arts[url], item)
+    cp1258 = next(i for i in portal.items if i.encoding == "windows-1258")
+    nfd = next(i for i in portal.items if i.nfd)
+    assert arts[portal.article_url(cp1258)].title == cp1258.title
+    assert arts[portal.article_url(nfd)].title == unicodedata.normalize("NFC", nfd.title)
+
+    paths = [r.path for r in portal.requests]
+    assert not [p for p in paths if p.startswith(("/_layouts/", "/Pages/Search.aspx"))]
+    assert not [p for p in paths if any(k in p for k in ("print=", "utm_", "fbclid", "sid="))]
+    assert len([p for p in paths if "thang=" in p]) == 0  # the calendar trap stays shut
+    assert not [p for p in paths if p.lower().endswith(".pdf")]
+    assert paths.count("/robots.txt") == 1
+    assert max(r.in_flight for r in portal.requests) == 1
+    gaps = [b.start - a.end for a, b in zip(portal.requests, portal.requests[1:], strict=False)]
+    assert min(gaps) >= CRAWL_DELAY * 0.95  # Crawl-delay between the end of one and the next
+    assert {r.user_agent for r in portal.requests} == {
+        "tracuu/0.1 (+https://tracuu.example/lien-he)"}
+    assert [r.status for r in portal.requests if r.path == f"/{live[3].slug}"] == [429, 200]
+    assert [r.status for r in portal.requests if r.path == f"/{live[4].slug}"] == [503, 200]
+
+    assert report.total("new") == len(arts)
+    assert report.sites[0].disallowed >= 1
+    assert report.sites[0].skipped.get("calendar", 0) >= 1
+    saved = json.loads(Path(report.report_path).read_text(encoding="utf-8"))
+    assert saved["sites"][0]["new"] == len(arts)
+    assert report.summary().startswith("crawl ok: 1 site(s)")
+
+    # --reextract: extraction again from the stored pages, not one request.
+    portal.clear_log()
+    code = main(["--data-dir", str(settings.data_dir), "crawl", "--site", portal.url + "/",
+                 "--reextract"])
+    assert code == 0
+    assert portal.requests == []
+    assert stored(settings).keys() == arts.keys()
+
+
+def test_second_run_downloads_only_changes(portal: Portal, settings: Settings) -> None:
+    run_crawl(settings, portal)
+    known = portal.live()
+    added = [portal.add() for _ in range(5)]
+    edited = [known[5], known[12]]
+    portal.edit(edited[0])
+    portal.edit(edited[1], title="Huyện Đắk Song triển khai Kế hoạch số 45/KH-UBND năm 2021")
+    deleted = [known[8], known[20]]
+    portal.delete(deleted[0], 404)
+    portal.delete(deleted[1], 410)
+    portal.clear_log()
+
+    report = run_crawl(settings, portal, days=8)  # articles are due for a revisit after 7 days
+
+    answers = article_requests(portal)
+    downloaded = {p for p, s in answers.items() if s == [200]}
+    assert downloaded == {f"/{i.slug}" for i in added + edited}
+    unchanged = {f"/{i.slug}" for i in known} - {f"/{i.slug}" for i in edited + deleted}
+    assert {p: answers.get(p) for p in unchanged} == {p: [304] for p in unchanged}
+    assert answers[f"/{deleted[0].slug}"] == [404]
+    assert answers[f"/{deleted[1].slug}"] == [410]
+    assert all(r.conditional for r in portal.requests if r.path in unchanged)
+
+    arts = stored(settings)
+    for item in added + edited:
+        check_article(arts[portal.article_url(item)], item)
+    assert arts[portal.article_url(edited[1])].doc_number == "45/KH-UBND"
+    # A first 404 is not trusted yet: the page stays indexed until a second visit confirms it.
+    with State(settings.data_dir / "crawl.sqlite") as state:
+        for item in deleted:
+            st = state.get(portal.article_url(item))
+            assert st is not None and st.not_found == 1
+    assert report.total("new") == 5 and report.total("changed") >= 2
+    assert report.total("removed") == 0
+    assert all(portal.article_url(i) in stored(settings) for i in deleted)
+
+    portal.clear_log()
+    report = run_crawl(settings, portal, days=9)  # the gone pages are rechecked a day later
+    answers = article_requests(portal)
+    assert answers == {f"/{deleted[0].slug}": [404], f"/{deleted[1].slug}": [410]}
+    assert report.total("removed") == 2
+    arts = check_index(settings, portal)
+    assert not [i for i in deleted if portal.article_url(i) in arts]
+
+
+def test_dead_site_fails_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "sites.toml"
+    config.write_text('[[site]]\nurl = "http://127.0.0.1:9/"\nretries = 0\ntimeout = 2\n',
+                      encoding="utf-8")
+    code = main(["--data-dir", str(tmp_path / "data"), "crawl", "--config", str(config)])
+    assert code == 1
+    assert "crawl FAILED on 127.0.0.1" in capsys.readouterr().err
+
+
+def _spawn(settings: Settings, portal: Portal) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "indexer.cli", "--data-dir", str(settings.data_dir), "crawl",
+           "--site", portal.url + "/"]
+    # No delay of our own (the default is 1 s): the portal's Crawl-delay paces the run.
+    env = {**os.environ, "TRACUU_CONTACT_URL": "https://tracuu.example/lien-he",
+           "TRACUU_CRAWL_DELAY": "0"}
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def _wait_for(cond: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_overlap_exits_75_and_sigkill_loses_nothing(portal: Portal, settings: Settings) -> None:
+    portal.crawl_delay = 0.1
+    first = _spawn(settings, portal)
+    try:
+        articles = {f"/{i.slug}" for i in portal.items}
+        _wait_for(lambda: sum(r.path in articles for r in portal.requests) >= 8)
+        second = _spawn(settings, portal)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 75, err.decode()
+        assert b"another tracuu process" in err
+        assert [r.path for r in portal.requests].count("/robots.txt") == 1  # it fetched nothing
+        os.kill(first.pid, signal.SIGKILL)
+        first.communicate(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    assert first.returncode == -signal.SIGKILL
+    fetched_before = {p for p, s in article_requests(portal).items() if 200 in s}
+
+    portal.crawl_delay = CRAWL_DELAY
+    portal.clear_log()
+    rerun = _spawn(settings, portal)
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err.decode()
+    assert out.decode().startswith("crawl ok")
+    check_index(settings, portal)
+    # The rerun went on from where the killed run stopped instead of starting over.
+    refetched = {p for p, s in article_requests(portal).items() if 200 in s}
+    assert len(fetched_before & refetched) <= 1  # at most the page in flight at the kill
+
+
+@pytest.mark.xfail(strict=True, reason="crawl.extract: a category listing without pagination "
+                   "is taken for an article, and the bold lead paragraph is dropped")
+def test_portal_pages_extract_as_expected(portal: Portal) -> None:
+    from crawl.extract import extract
+
+    docs = [i for i in portal.live() if i.cat == "tb"]
+    listing = portal.listing("Thông báo", docs, "thong-bao-giay-moi/thong-bao", 1)
+    assert listing is not None
+    assert not extract(listing, portal.url + "/thong-bao-giay-moi/thong-bao").is_article
+    item = portal.live()[0]
+    ex = extract(portal.article(item), portal.article_url(item))
+    assert ex.body.startswith(item.paragraphs[0][:40])
