@@ -26,7 +26,8 @@ class Settings:
     contact_url: str = ""
     crawl_delay: float = 1.0
     max_pages: int = 5000
-    index_procs: int = 1
+    # Processes for big imports and rebuilds (each holds a Whoosh writer and ~256 MB).
+    index_procs: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     sites: tuple[Mapping[str, Any], ...] = field(default=())
 
     @classmethod

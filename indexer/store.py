@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 PENDING_INDEX = 1
 INLINE_LIMIT = 4
+MULTIPROCESS_MIN = 2000
 PENDING_DELETE = 2
 
 
@@ -279,6 +280,7 @@ class Store:
     """A data directory opened for writing (holds the lock for its lifetime)."""
 
     def __init__(self, data_dir: Path | str, procs: int = 1) -> None:
+        """Open data_dir for writing; procs > 1 indexes big batches in that many processes."""
         self.paths = Paths(Path(data_dir))
         self.procs = procs
         self._lock = write_lock(self.paths)
@@ -332,7 +334,7 @@ class Store:
             return 0, 0
         ix = self._open_or_create()
         fresh = ix.doc_count_all() == 0
-        writer = self._writer(ix)
+        writer = self._writer(ix, len(to_index))
         try:
             for i in to_delete:
                 writer.delete_by_term("id", i)
@@ -353,11 +355,13 @@ class Store:
         log.info("index synced: %d indexed, %d removed", len(to_index), len(to_delete))
         return len(to_index), len(to_delete)
 
-    def _writer(self, ix: Any) -> Any:
+    def _writer(self, ix: Any, count: int) -> Any:
         # Most bigram terms occur in one or two documents: indexer.codec stores such posting
         # lists inline in the term table, several times smaller and faster to commit.
         kwargs = {"limitmb": 256, "codec": InliningCodec(INLINE_LIMIT)}
-        if self.procs > 1:
+        # Analysis and segment writing in parallel processes pay off for big batches only;
+        # each process leaves its own segment (merged by later small commits or optimize()).
+        if self.procs > 1 and count >= MULTIPROCESS_MIN:
             return ix.writer(procs=self.procs, multisegment=True, **kwargs)
         return ix.writer(**kwargs)
 
@@ -365,7 +369,7 @@ class Store:
         """Build a fresh index from every stored article in a new folder, then swap it in."""
         folder = _new_index_dir(self.paths)
         ix = whoosh_index.create_in(folder, build_schema())
-        writer = self._writer(ix)
+        writer = self._writer(ix, self.db.count())
         n = 0
         try:
             for art in self.db.iter_all():
