@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,8 @@ class PageViews:
         last_page = 1
         if result is not None:
             last_page = max(1, min(MAX_PAGE, -(-result.total // req.size)))
+            if req.page > last_page:  # Whoosh answers past-the-end pages with the last one
+                result = replace(result, hits=[])
         active = [
             ActiveFilter(FILTER_LABELS[k], vn_date(params[k]) if k in ("from", "to") else params[k],
                          link(**{k: None, "page": None}))

@@ -332,3 +332,11 @@ def test_hits_without_url_link_to_the_stored_article(tmp_path: Path) -> None:
         server.should_exit = True
         thread.join(10)
         engine.close()
+
+
+def test_a_page_past_the_end_helps_back_to_the_first(server: LiveServer) -> None:
+    soup = page(server, q="huyện", page="40")
+    empty = one(soup, ".empty")
+    assert "ở trang 40" in text(empty)
+    back = [a for a in empty.select("a") if "trang kết quả đầu tiên" in text(a)]
+    assert back and query_of(back[0]["href"]) == {"q": ["huyện"]}
