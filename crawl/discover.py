@@ -50,7 +50,7 @@ MAX_URL_LENGTH = 400
 MAX_PATH_SEGMENTS = 12
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = "/:@!$'()*+,;-._~%?"
-_DATEISH = re.compile(r"^\d{1,4}([-/.]\d{1,2}){0,2}$")
+_DATEISH = re.compile(r"^\d{1,4}([-/.]\d{1,4}){0,2}$")
 
 
 def _drop_key(key: str, value: str) -> bool:
