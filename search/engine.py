@@ -211,22 +211,25 @@ class Engine:
             sort_kwargs = {"sortedby": "date", "reverse": req.sort != "oldest"}
         if pq.empty:
             q: wq.Query = flt if flt is not None else wq.Every()
+            must = q
             flt = None
         else:
-            q = qb.build(pq, self.vocabulary()[0])
-        results = s.search_page(q, req.page, pagelen=req.size, filter=flt, **sort_kwargs)
-        total = results.total
+            vocab = self.vocabulary()[0]
+            q = qb.build(pq, vocab)
+            must = qb.required_query(pq, vocab)
+        hits_page, total = self._run(s, q, must, flt, req, sort_kwargs)
         if total == 0 and len(pq.units) > 1:
-            q = qb.build(pq, self.vocabulary()[0], require_all=False)
-            results = s.search_page(q, req.page, pagelen=req.size, filter=flt, **sort_kwargs)
-            total = results.total
+            vocab = self.vocabulary()[0]
+            q = qb.build(pq, vocab, require_all=False)
+            must = qb.required_query(pq, vocab, require_all=False)
+            hits_page, total = self._run(s, q, must, flt, req, sort_kwargs)
         suggestion = None
         if not pq.empty:
             try:
                 suggestion = self.speller().suggest(req.q, pq)
             except Exception:  # a suggestion is a nicety: never fail a search for it
                 log.exception("suggestion failed for %r", req.q)
-        page_hits = [(hit["id"], hit.fields(), hit.score) for hit in results]
+        page_hits = [(hit["id"], hit.fields(), hit.score) for hit in hits_page]
         docs = self.db().get_many(i for i, _, _ in page_hits)
         terms = pq.highlight_terms()
         hits = []
@@ -258,6 +261,28 @@ class Engine:
             hits=hits,
             suggestion=suggestion,
         )
+
+    @staticmethod
+    def _run(
+        s: Any, q: wq.Query, must: wq.Query, flt: wq.Query | None, req: SearchRequest,
+        sort_kwargs: dict[str, Any],
+    ) -> tuple[list[Any], int]:
+        """One page of hits and the exact total (with the filter applied)."""
+        offset = (req.page - 1) * req.size
+        results = s.search(q, limit=offset + req.size, filter=flt, **sort_kwargs)
+        if results.has_exact_length():
+            total = len(results)
+        else:
+            # Whoosh skipped low-scoring blocks; count matches without scoring. Its own count
+            # ignores the filter, so apply it here.
+            ids = s.docs_for_query(must)
+            if flt is None:
+                total = sum(1 for _ in ids)
+            else:
+                allowed = set(s.docs_for_query(flt))
+                total = sum(1 for d in ids if d in allowed)
+        # Past the last page there is nothing (Whoosh's search_page would repeat the last one).
+        return list(results[offset : offset + req.size]), total
 
     def document(self, article_id: str) -> Article | None:
         """The stored article, or None."""

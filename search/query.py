@@ -252,21 +252,30 @@ def _boosts(pq: ParsedQuery, vocab: Vocabulary | None) -> list[wq.Query]:
     return out
 
 
-def build(pq: ParsedQuery, vocab: Vocabulary | None = None, require_all: bool = True) -> wq.Query:
-    """The Whoosh query: all units required (or any, for the fallback), boosts optional.
-
-    Without a vocabulary, accent-free pairs match only pairs indexed without accents.
-    """
+def required_query(
+    pq: ParsedQuery, vocab: Vocabulary | None = None, require_all: bool = True
+) -> wq.Query:
+    """What a document must hold: every unit (or any, for the fallback), minus exclusions."""
     required = [_required(u, vocab) for u in pq.units]
     if not required:
         return wq.NullQuery
     for r in required:
         r.boost = W_FOLD
-    must: wq.Query = (
-        required[0]
-        if len(required) == 1
-        else (wq.And(required) if require_all else wq.Or(required))
-    )
+    if len(required) == 1:
+        must: wq.Query = required[0]
+    else:
+        must = wq.And(required) if require_all else wq.Or(required)
     if pq.excluded:
         must = wq.AndNot(must, wq.Or([wq.Term("text_f", fold(t)) for t in pq.excluded]))
+    return must
+
+
+def build(pq: ParsedQuery, vocab: Vocabulary | None = None, require_all: bool = True) -> wq.Query:
+    """The Whoosh query: the required part, plus optional boosts that only add to the score.
+
+    Without a vocabulary, accent-free pairs match only pairs indexed without accents.
+    """
+    must = required_query(pq, vocab, require_all)
+    if must is wq.NullQuery:
+        return must
     return wq.AndMaybe(must, wq.Or(_boosts(pq, vocab)))

@@ -109,6 +109,11 @@ def test_filters_sort_and_paging(live_server: LiveServer) -> None:
     assert not {h["id"] for h in p1["hits"]} & {h["id"] for h in p2["hits"]}
     site = search(live_server, q="", site="daksong.daknong.gov.vn", size=50)
     assert site["total"] == 4
+    # A filtered query counts only what passes the filter, and a page past the end is empty.
+    filtered = search(live_server, q="xã", site="daksong.daknong.gov.vn", size=50)
+    assert filtered["total"] == len(filtered["hits"]) <= 4
+    beyond = search(live_server, q="xã", size=10, page=p1["total"] // 10 + 2)
+    assert beyond["hits"] == [] and beyond["total"] == p1["total"]
 
 
 def test_snippets_are_escaped_with_only_mark(live_server: LiveServer) -> None:
