@@ -269,17 +269,21 @@ class Engine:
     ) -> tuple[list[Any], int]:
         """One page of hits and the exact total (with the filter applied)."""
         offset = (req.page - 1) * req.size
-        results = s.search(q, limit=offset + req.size, filter=flt, **sort_kwargs)
+        allowed: set[int] | None = None
+        if flt is not None:
+            allowed = set(s.docs_for_query(flt))
+            if not allowed:  # Whoosh treats an empty filter set as no filter at all
+                return [], 0
+        results = s.search(q, limit=offset + req.size, filter=allowed, **sort_kwargs)
         if results.has_exact_length():
             total = len(results)
         else:
             # Whoosh skipped low-scoring blocks; count matches without scoring. Its own count
             # ignores the filter, so apply it here.
             ids = s.docs_for_query(must)
-            if flt is None:
+            if allowed is None:
                 total = sum(1 for _ in ids)
             else:
-                allowed = set(s.docs_for_query(flt))
                 total = sum(1 for d in ids if d in allowed)
         # Past the last page there is nothing (Whoosh's search_page would repeat the last one).
         return list(results[offset : offset + req.size]), total

@@ -112,6 +112,8 @@ def test_filters_sort_and_paging(live_server: LiveServer) -> None:
     # A filtered query counts only what passes the filter, and a page past the end is empty.
     filtered = search(live_server, q="xã", site="daksong.daknong.gov.vn", size=50)
     assert filtered["total"] == len(filtered["hits"]) <= 4
+    nothing = search(live_server, q="xã", **{"from": "1990-01-01", "to": "1990-12-31"})
+    assert nothing["total"] == 0 and nothing["hits"] == []
     beyond = search(live_server, q="xã", size=10, page=p1["total"] // 10 + 2)
     assert beyond["hits"] == [] and beyond["total"] == p1["total"]
 
