@@ -80,14 +80,20 @@ def make_snippet(
         last = [s.end for s in sp if s.end <= end]
         end = last[-1] if last else end
     out: list[str] = ["…"] if start > 0 else []
-    pos = start
+    # Runs of matched words separated by spaces become one <mark> ("Ủy ban nhân dân").
+    runs: list[list[int]] = []
     for s, f in zip(sp, flags, strict=True):
-        if s.start < start or s.end > end:
+        if not f or s.start < start or s.end > end:
             continue
-        if f:
-            out.append(escape(text[pos : s.start]).replace("\n", " "))
-            out.append(f"<mark>{escape(text[s.start : s.end])}</mark>")
-            pos = s.end
+        if runs and text[runs[-1][1] : s.start].strip(" ") == "":
+            runs[-1][1] = s.end
+        else:
+            runs.append([s.start, s.end])
+    pos = start
+    for a, b in runs:
+        out.append(escape(text[pos:a]).replace("\n", " "))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        pos = b
     out.append(escape(text[pos:end]).replace("\n", " "))
     if end < len(text):
         out.append("…")
