@@ -2,7 +2,8 @@
 
     python -m bench.make_demo [--source ../shared/data/vi-news/vi_news.jsonl.gz]
 
-Deterministic (sorted ids, fixed seed). Texts © their publishers (VNTC corpus, MIT); see demo/SOURCES.md.
+Deterministic (sorted ids, fixed seed). Texts © their publishers (VNTC corpus, MIT);
+see demo/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from pathlib import Path
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared/data/vi-news/vi_news.jsonl.gz"
 LOCAL = re.compile(r"UBND|HĐND|Ủy ban nhân dân|Uỷ ban nhân dân|huyện|Huyện ủy|Huyện uỷ|xã|MTTQ")
-SITE = {"VNTC/VnExpress": "vnexpress.net", "VNTC/Tuổi Trẻ": "tuoitre.vn",
-        "VNTC/Người Lao Động": "nld.com.vn"}
+SITE = {
+    "VNTC/VnExpress": "vnexpress.net",
+    "VNTC/Tuổi Trẻ": "tuoitre.vn",
+    "VNTC/Người Lao Động": "nld.com.vn",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=3000)
     args = ap.parse_args(argv)
     if not args.source.exists():
-        print(f"vi-news not found at {args.source} (it lives in ../shared/data/vi-news)",
-              file=sys.stderr)
+        print(
+            f"vi-news not found at {args.source} (it lives in ../shared/data/vi-news)",
+            file=sys.stderr,
+        )
         return 2
     local, politics, other = [], [], []
     with gzip.open(args.source, "rt", encoding="utf-8") as f:
@@ -49,8 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as out:
         for d in picked:
-            art = {"id": d["id"], "title": d["title"], "body": d["body"],
-                   "category": d["category"], "site": SITE.get(d["source"], d["source"])}
+            art = {
+                "id": d["id"],
+                "title": d["title"],
+                "body": d["body"],
+                "category": d["category"],
+                "site": SITE.get(d["source"], d["source"]),
+            }
             out.write(json.dumps(art, ensure_ascii=False) + "\n")
     print(f"wrote {len(picked)} articles to {args.out}")
     return 0

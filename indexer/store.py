@@ -160,8 +160,8 @@ class ArticleDB:
             for a in articles
         ]
         self.conn.executemany(
-            "INSERT OR REPLACE INTO articles (id, doc, site, category, doc_type, published, pending)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles"
+            " (id, doc, site, category, doc_type, published, pending) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self.conn.commit()

@@ -264,7 +264,11 @@ class Engine:
 
     @staticmethod
     def _run(
-        s: Any, q: wq.Query, must: wq.Query, flt: wq.Query | None, req: SearchRequest,
+        s: Any,
+        q: wq.Query,
+        must: wq.Query,
+        flt: wq.Query | None,
+        req: SearchRequest,
         sort_kwargs: dict[str, Any],
     ) -> tuple[list[Any], int]:
         """One page of hits and the exact total (with the filter applied)."""
@@ -281,10 +285,7 @@ class Engine:
             # Whoosh skipped low-scoring blocks; count matches without scoring. Its own count
             # ignores the filter, so apply it here.
             ids = s.docs_for_query(must)
-            if allowed is None:
-                total = sum(1 for _ in ids)
-            else:
-                total = sum(1 for d in ids if d in allowed)
+            total = sum(1 for _ in ids) if allowed is None else sum(1 for d in ids if d in allowed)
         # Past the last page there is nothing (Whoosh's search_page would repeat the last one).
         return list(results[offset : offset + req.size]), total
 

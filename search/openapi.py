@@ -74,7 +74,7 @@ OPENAPI: dict[str, Any] = {
                                                     "title": _STR,
                                                     "snippet": {
                                                         "type": "string",
-                                                        "description": "escaped text, matches in <mark>",
+                                                        "description": "escaped, <mark>",
                                                     },
                                                     "published": _NSTR,
                                                     "site": _NSTR,

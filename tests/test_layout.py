@@ -31,7 +31,9 @@ def imported_modules(package: str) -> dict[str, set[str]]:
     ids=["crawl", "search", "indexer"],
 )
 def test_package_boundaries(package: str, forbidden: set[str]) -> None:
-    bad = {f: names & forbidden for f, names in imported_modules(package).items() if names & forbidden}
+    bad = {
+        f: names & forbidden for f, names in imported_modules(package).items() if names & forbidden
+    }
     assert not bad
 
 

@@ -26,8 +26,13 @@ def test_unknown_fields_warn() -> None:
 
 @pytest.mark.parametrize(
     "obj",
-    [{"title": "t", "body": "b"}, {"id": "x", "body": "b"}, {"id": "x", "title": "t"},
-     {"id": "x", "title": "t", "body": "b", "published": "hôm qua"}, ["not", "an", "object"]],
+    [
+        {"title": "t", "body": "b"},
+        {"id": "x", "body": "b"},
+        {"id": "x", "title": "t"},
+        {"id": "x", "title": "t", "body": "b", "published": "hôm qua"},
+        ["not", "an", "object"],
+    ],
     ids=["no id or url", "no title", "no body", "bad date", "a list"],
 )
 def test_invalid_articles_are_refused(obj: object) -> None:

@@ -86,7 +86,9 @@ def test_gzip_import_and_truncated_gzip(tmp_path: Path) -> None:
     assert report.bad and "unreadable" in report.bad[-1].reason
 
 
-def test_second_writer_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_second_writer_gets_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "title": "t", "body": "b"}])
     with Store(tmp_path / "data"):
         with pytest.raises(IndexBusy):
@@ -133,7 +135,16 @@ def test_sigkill_mid_import_loses_nothing(tmp_path: Path) -> None:
     objs = [dict(a, id=f"{a['id']}-{i}") for i in range(12) for a in base]
     _write_jsonl(src, objs)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "indexer.cli", "--data-dir", str(data), "index", "import", str(src)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "indexer.cli",
+        "--data-dir",
+        str(data),
+        "index",
+        "import",
+        str(src),
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Wait until articles are stored (the index is being written), then kill it.
     deadline = time.monotonic() + 60

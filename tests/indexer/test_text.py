@@ -25,8 +25,20 @@ from indexer.text import analyze, canonical, fold, normalize, spans
         ("hoài", "hoài"),
         ("thuở", "thuở"),
     ],
-    ids=["hoà", "Hoà Bình", "thuỷ", "THUỶ", "khoẻ", "uỷ", "Thuỵ", "quý", "khuỷu", "hoàn", "hoài",
-         "thuở"],
+    ids=[
+        "hoà",
+        "Hoà Bình",
+        "thuỷ",
+        "THUỶ",
+        "khoẻ",
+        "uỷ",
+        "Thuỵ",
+        "quý",
+        "khuỷu",
+        "hoàn",
+        "hoài",
+        "thuở",
+    ],
 )
 def test_one_tone_placement_style(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
@@ -40,8 +52,12 @@ def test_nfd_input_becomes_nfc() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("dân vận", "dan van"), ("Đắk Song", "Dak Song"), ("huyện ủy", "huyen uy"),
-     ("QĐ-UBND", "QD-UBND")],
+    [
+        ("dân vận", "dan van"),
+        ("Đắk Song", "Dak Song"),
+        ("huyện ủy", "huyen uy"),
+        ("QĐ-UBND", "QD-UBND"),
+    ],
     ids=["dân vận", "Đắk Song", "huyện ủy", "QĐ-UBND"],
 )
 def test_fold(raw: str, expected: str) -> None:

@@ -43,8 +43,17 @@ def test_response_shape(live_server: LiveServer) -> None:
     assert set(res) == {"query", "total", "page", "size", "took_ms", "hits", "suggestion"}
     assert res["total"] > 0
     assert set(res["hits"][0]) == {
-        "id", "url", "title", "snippet", "published", "site", "category", "doc_type",
-        "doc_number", "author", "score",
+        "id",
+        "url",
+        "title",
+        "snippet",
+        "published",
+        "site",
+        "category",
+        "doc_type",
+        "doc_number",
+        "author",
+        "score",
     }
 
 
@@ -89,9 +98,7 @@ def test_abbreviation_matches_expansion_and_back(live_server: LiveServer) -> Non
 def test_document_numbers(live_server: LiveServer, q: str) -> None:
     res = search(live_server, q=q)
     assert res["total"] >= 1
-    assert res["hits"][0]["doc_number"].lower().replace("đ", "d") == (
-        q.lower().replace("đ", "d")
-    )
+    assert res["hits"][0]["doc_number"].lower().replace("đ", "d") == (q.lower().replace("đ", "d"))
 
 
 def test_filters_sort_and_paging(live_server: LiveServer) -> None:
@@ -128,8 +135,14 @@ def test_snippets_are_escaped_with_only_mark(live_server: LiveServer) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"page": "0"}, {"page": "x"}, {"size": "1000"}, {"sort": "random"}, {"from": "24/06/2021"},
-     {"from": "2021-02-01", "to": "2021-01-01"}],
+    [
+        {"page": "0"},
+        {"page": "x"},
+        {"size": "1000"},
+        {"sort": "random"},
+        {"from": "24/06/2021"},
+        {"from": "2021-02-01", "to": "2021-01-01"},
+    ],
     ids=["page 0", "page x", "size", "sort", "date format", "range"],
 )
 def test_invalid_parameters_are_400(live_server: LiveServer, params: dict[str, str]) -> None:
@@ -145,7 +158,9 @@ def test_documents_health_openapi_suggest(live_server: LiveServer) -> None:
     assert doc.status_code == 200 and doc.json()["doc_number"] == "123/KH-UBND"
     assert get(live_server, "/api/documents/không-có").status_code == 404
     health = get(live_server, "/healthz").json()
-    assert health["status"] == "ok" and health["documents"] == len(ARTICLES.read_text().splitlines())
+    assert health["status"] == "ok" and health["documents"] == len(
+        ARTICLES.read_text().splitlines()
+    )
     spec = get(live_server, "/openapi.json").json()
     assert "/api/search" in spec["paths"]
     sugg = get(live_server, "/api/suggest", q="ủy ban nh").json()
@@ -164,8 +179,11 @@ def test_new_articles_visible_without_restart(tmp_path: Path) -> None:
         assert search(server, q="Pơng Drang")["total"] == 0
         new = tmp_path / "new.jsonl"
         new.write_text(
-            json.dumps({"id": "moi", "title": "Lễ hội cà phê xã Pơng Drang", "body": "Nội dung"},
-                       ensure_ascii=False) + "\n",
+            json.dumps(
+                {"id": "moi", "title": "Lễ hội cà phê xã Pơng Drang", "body": "Nội dung"},
+                ensure_ascii=False,
+            )
+            + "\n",
             encoding="utf-8",
         )
         from indexer.importer import import_files
