@@ -18,7 +18,7 @@ class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     """W3PostingsWriter with the inline call fixed."""
 
     def finish_postings(self) -> Any:
-        terminfo = self._terminfo
+        terminfo: Any = self.__dict__["_terminfo"]  # set by start_postings (untyped Whoosh)
         if not self.written() and len(self) <= self._inlinelimit:
             terminfo.add_block(self)
             terminfo.set_inlined(self._ids, self._weights, self._values)

@@ -137,9 +137,10 @@ def _word_units(text: str, abbr: Abbreviations) -> tuple[list[Unit], list[tuple[
             group = sp[i : i + k]
             if any(g.kind != "word" for g in group) or group[-1].clause != group[0].clause:
                 continue
-            key = abbr.abbr_of.get(tuple(fold(g.text) for g in group))
-            if key is None:
+            found = abbr.abbr_of.get(tuple(fold(g.text) for g in group))
+            if found is None:
                 continue
+            key = found
             phrase = tuple(g.text for g in group)
             run.extend(phrase)
             units.append(Unit((phrase, abbr.forms[key]), "abbr"))
