@@ -72,6 +72,14 @@ _NAV_CLASS = re.compile(
 )
 # SharePoint 2010's site-structure popout looks like a breadcrumb but is hidden chrome.
 _SHAREPOINT_POPOUT = re.compile(r"s4-breadcrumb|ms-popoutMenu", re.I)
+# Class or id tokens (lower case, '-' and '_' dropped) of category headings: a category word alone,
+# or with a title/name word before or after it. SharePoint's news web parts call it FolderTitle.
+_CATEGORY_TOKEN = re.compile(
+    r"^(?:category|chuyenmuc|danhmuc|"
+    r"(?:cat|cate|category|chuyenmuc|danhmuc|chuyende|folder|section|zone)"
+    r"(?:title|name|heading|header|label)|"
+    r"(?:title|ten|tieude|name|heading)(?:cat|cate|category|chuyenmuc|danhmuc|chuyende|folder))$"
+)
 _HOME_CRUMBS = {"trang chu", "home", "trang nhat", "trang chinh"}
 _AUTHOR_LINE = re.compile(
     r"^\s*(?:tác giả|người viết|bài viết|bài và ảnh|bài, ảnh|tin, ảnh|tin và ảnh|bài|tin)\s*:\s*"
@@ -106,13 +114,23 @@ def _select(soup: BeautifulSoup, selector: str | None) -> Tag | None:
         return None
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str | None:
-    for name in names:
+def _metas(soup: BeautifulSoup) -> dict[str, str]:
+    """Content of the page's <meta> tags by property, name and itemprop (first one wins).
+
+    Read once per page: looking each name up with soup.find walked the whole tree every time."""
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        content = str(tag.get("content") or "").strip()
+        if not content:
+            continue
         for attr in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attr: name})
-            if isinstance(tag, Tag) and (content := str(tag.get("content") or "").strip()):
-                return unicodedata.normalize("NFC", content)
-    return None
+            if key := str(tag.get(attr) or ""):
+                found.setdefault(key, unicodedata.normalize("NFC", content))
+    return found
+
+
+def _meta(metas: dict[str, str], *names: str) -> str | None:
+    return next((metas[n] for n in names if n in metas), None)
 
 
 def _json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
@@ -167,11 +185,12 @@ def _in_chrome(tag: Tag) -> bool:
     return False
 
 
-def _find_title(soup: BeautifulSoup, rules: SiteRules) -> tuple[str | None, Tag | None]:
+def _find_title(soup: BeautifulSoup, rules: SiteRules,
+                metas: dict[str, str]) -> tuple[str | None, Tag | None]:
     """The headline and the element holding it (for finding the date and author near it)."""
     if (node := _select(soup, rules.title)) and _text(node):
         return _text(node), node
-    og = _meta(soup, "og:title", "twitter:title", "headline")
+    og = _meta(metas, "og:title", "twitter:title", "headline")
     h1s = [h for h in soup.find_all("h1") if len(_text(h)) >= 8 and not _in_chrome(h)]
     if og:
         for h in h1s:
@@ -210,28 +229,29 @@ def _doc_fields(soup: BeautifulSoup) -> dict[str, str]:
 
 def _dates_near(soup: BeautifulSoup, anchor: Tag | None) -> str | None:
     """The date in a date-like element closest to the headline (before or after it)."""
-    order = {id(t): i for i, t in enumerate(soup.find_all(True))}
-    at = order.get(id(anchor), 0) if anchor is not None else 0
+    tags = soup.find_all(True)
+    at = next((i for i, t in enumerate(tags) if t is anchor), 0) if anchor is not None else 0
     best: tuple[float, str] | None = None
-    for tag in soup.find_all(True):
+    for i, tag in enumerate(tags):
         ident = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), tag.name])
         if not _DATE_CLASS.search(ident) or tag.name in ("script", "style", "html", "body"):
+            continue
+        dist = i - at
+        # Dates after the headline belong to the article more often than those before it.
+        cost = dist if dist >= 0 else -dist * 1.5
+        if best is not None and cost >= best[0]:
             continue
         text = str(tag.get("datetime") or "") or _text(tag)
         if len(text) > 120 or _in_chrome(tag):
             continue
-        found = parse_vietnamese_date(text)
-        if found:
-            dist = order.get(id(tag), 0) - at
-            # Dates after the headline belong to the article more often than those before it.
-            cost = dist if dist >= 0 else -dist * 1.5
-            if best is None or cost < best[0]:
-                best = (cost, found)
+        if found := parse_vietnamese_date(text):
+            best = (cost, found)
     return best[1] if best else None
 
 
 def _find_date(soup: BeautifulSoup, rules: SiteRules, title_node: Tag | None,
-               ld: list[dict[str, Any]], fields: dict[str, str]) -> str | None:
+               ld: list[dict[str, Any]], fields: dict[str, str],
+               metas: dict[str, str]) -> str | None:
     if (node := _select(soup, rules.date)) and (found := parse_vietnamese_date(_text(node))):
         return found
     for obj in ld:
@@ -239,7 +259,7 @@ def _find_date(soup: BeautifulSoup, rules: SiteRules, title_node: Tag | None,
             found := parse_vietnamese_date(obj["datePublished"])
         ):
             return found
-    meta = _meta(soup, "article:published_time", "og:published_time", "datePublished",
+    meta = _meta(metas, "article:published_time", "og:published_time", "datePublished",
                  "pubdate", "publishdate", "dc.date.issued", "DC.date.issued", "date")
     if meta and (found := parse_vietnamese_date(meta)):
         return found
@@ -253,7 +273,24 @@ def _find_date(soup: BeautifulSoup, rules: SiteRules, title_node: Tag | None,
     return None
 
 
-def _find_category(soup: BeautifulSoup, rules: SiteRules, title: str | None) -> str | None:
+def _crumb_text(text: str, title: str | None) -> str | None:
+    text = text.strip(" >»/|›:")
+    if not text or len(text) > 80 or text == title or bp._key(text) in _HOME_CRUMBS:
+        return None
+    return text
+
+
+def _is_category_box(tag: Tag) -> bool:
+    """A category heading by its class or id: 'cat-title', 'ten-chuyen-muc', 'FolderTitle'."""
+    tokens = [*(tag.get("class") or []), str(tag.get("id") or "")]
+    return any(_CATEGORY_TOKEN.match(re.sub(r"[-_]", "", t.lower())) for t in tokens if t)
+
+
+def _find_category(soup: BeautifulSoup, rules: SiteRules, title: str | None,
+                   title_node: Tag | None, ld: list[dict[str, Any]],
+                   metas: dict[str, str]) -> str | None:
+    """Site selector, then the breadcrumb's last crumb, then the page's declared section, then
+    the category heading standing nearest before the headline."""
     if (node := _select(soup, rules.category)) and (text := _text(node)):
         return text
     trails = soup.find_all(class_=_BREADCRUMB) + soup.find_all(id=_BREADCRUMB)
@@ -265,11 +302,21 @@ def _find_category(soup: BeautifulSoup, rules: SiteRules, title: str | None) -> 
             continue
         crumbs = [_text(a) for a in trail.find_all("a")] or [_text(li) for li in
                                                             trail.find_all("li")]
-        crumbs = [c.strip(" >»/|›") for c in crumbs]
-        crumbs = [c for c in crumbs if c and bp._key(c) not in _HOME_CRUMBS and c != title
-                  and len(c) <= 80]
-        if crumbs:
-            return crumbs[-1]
+        found = [c for c in (_crumb_text(c, title) for c in crumbs) if c]
+        if found:
+            return found[-1]
+    sections = [obj["articleSection"] for obj in ld if isinstance(obj.get("articleSection"), str)]
+    for text in [*sections, _meta(metas, "article:section") or ""]:
+        if found := _crumb_text(unicodedata.normalize("NFC", text), title):
+            return found
+    # The listing's heading repeated above the article (SharePoint 'td.FolderTitle', 'cat-title',
+    # 'ten-chuyen-muc'...): the nearest one before the headline, outside the menus.
+    boxes = (title_node.find_all_previous(_is_category_box) if title_node is not None
+             else soup.find_all(_is_category_box))
+    for box in boxes[:20]:
+        found = _crumb_text(_text(box), title)
+        if found and parse_vietnamese_date(found) is None and not _in_chrome(box):
+            return found
     return None
 
 
@@ -421,19 +468,128 @@ def _table_line(line: str) -> str:
     return " | ".join(c for c in cells if c)
 
 
+_CHROME_TAGS = {"nav", "footer", "header", "aside", "menu"}
+_NOT_TEXT = {"script", "style", "noscript", "template", "iframe", "select", "option", "svg",
+             "button", "textarea"}
+# Inline wrappers a portal may put a whole paragraph in, straight in a table cell or a div.
+_INLINE = {"b", "strong", "em", "i", "span", "font"}
+_LEAD_CLASS = re.compile(r"sapo|lead|description|summary|tom-?tat|trich-?dan|mo-?ta|intro", re.I)
+_PARAGRAPHISH = {"p", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "caption",
+                 "pre", "blockquote", "figcaption"}
+# Listing shape: a headline link is an in-site link whose text reads like a headline; prose is a
+# block of at least _PROSE characters outside links.
+_HEADLINE_CHARS, _HEADLINE_WORDS, _PROSE = 30, 5, 50
+# A page with this many headline links and no stretch of prose this long between two of them is
+# a listing (category, document list, search results, home), not an article.
+_LISTING_LINKS, _LISTING_RUN = 3, 400
+
+
+def _is_chrome_tag(tag: Tag) -> bool:
+    if tag.name in ("article", "main", "body"):
+        return False  # 'article url-breadcrumb': the article, whatever else its classes say
+    if tag.name in _CHROME_TAGS:
+        return True
+    ident = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+    return bool(ident.strip()) and bool(_NAV_CLASS.search(ident))
+
+
+def _headline_link(a: Tag, host: str | None, base: str) -> bool:
+    href = str(a.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    if _ATTACHMENT.search(href):
+        return False
+    text = _text(a)
+    if len(text) < _HEADLINE_CHARS or len(text.split()) < _HEADLINE_WORDS:
+        return False
+    return urlsplit(urljoin(base, href)).hostname == host
+
+
+def _listing_shape(root: Tag, title_node: Tag | None, url: str) -> tuple[int, int]:
+    """(headline links, longest run of prose between two of them), outside menus, headers,
+    footers and related-news boxes, and leaving out the page's own headline."""
+    host = urlsplit(url).hostname
+    links = run = best = 0
+    buf: list[str] = []
+
+    def flush() -> None:
+        nonlocal run
+        n = len(" ".join("".join(buf).split()))
+        if n >= _PROSE:
+            run += n
+        buf.clear()
+
+    def walk(tag: Tag) -> None:
+        nonlocal links, run, best
+        for child in tag.children:
+            if isinstance(child, Tag):
+                if child is title_node or child.name in _NOT_TEXT or _is_chrome_tag(child):
+                    continue
+                if child.name == "a":
+                    # A headline link opens its block; a link inside a sentence is prose.
+                    if len("".join(buf).strip()) < _HEADLINE_CHARS:
+                        if _headline_link(child, host, url):
+                            flush()
+                            best, run = max(best, run), 0
+                            links += 1
+                        continue  # menu and control links are not prose either
+                    buf.append(child.get_text())
+                    continue
+                block = child.name in _LINE_BLOCKS or child.name == "br"
+                if block:
+                    flush()
+                walk(child)
+                if block:
+                    flush()
+            elif type(child).__name__ in ("NavigableString", "CData"):
+                buf.append(str(child))
+
+    walk(root)
+    flush()
+    return links, max(best, run)
+
+
+def _is_listing(root: Tag, title_node: Tag | None, url: str,
+                attachments: list[dict[str, str]]) -> bool:
+    """A page that is mostly a list of links to other pages of the site, with no single body."""
+    if title_node is not None and 1 <= len(attachments) <= 2:
+        return False  # a document page: its headline, its signed file(s), maybe no text at all
+    links, run = _listing_shape(root, title_node, url)
+    return links >= _LISTING_LINKS and run < _LISTING_RUN
+
+
+def _promote_leads(root: Tag) -> None:
+    """Make paragraphs of text that stands in a bold/span wrapper or a sapo div, outside any <p>.
+
+    Portals set the lead (sapo) as `<td><b class="lv_description_mode1">…</b></td>` (Đắk Song's
+    SharePoint) or `<div class="sapo">…</div>`; trafilatura drops text that is in no paragraph."""
+    for tag in root.find_all([*_INLINE, "div"]):
+        if tag.find(["p", "div", "table", "ul", "ol", "li", "h1", "h2", "h3"]) is not None:
+            continue
+        text = _text(tag)
+        if not text or any(p.name in _PARAGRAPHISH for p in tag.parents):
+            continue
+        if _LEAD_CLASS.search(" ".join(tag.get("class") or [])):
+            tag.name = "p"  # a lead by name, however short
+        elif (tag.name in _INLINE and len(text) >= 60 and tag.parent is not None
+              and _text(tag.parent) == text):  # not a bold phrase inside running text
+            tag.name = "p"
+
+
 def extract(html: str, url: str, rules: SiteRules | None = None) -> Extracted:
     """Extract the fields of one page; site selectors first, then the generic extractor."""
     rules = rules or SiteRules()
     html = unicodedata.normalize("NFC", html)
     soup = bp.parse(html)
+    metas = _metas(soup)
     canonical = _canonical_url(soup, url)
     ld = _json_ld(soup)
     fields = _doc_fields(soup)
-    title, title_node = _find_title(soup, rules)
+    title, title_node = _find_title(soup, rules, metas)
     if not title and (t := fields.get("trich yeu") or fields.get("tieu de")):
         title = t
-    published = _find_date(soup, rules, title_node, ld, fields)
-    category = _find_category(soup, rules, title)
+    published = _find_date(soup, rules, title_node, ld, fields, metas)
+    category = _find_category(soup, rules, title, title_node, ld, metas)
     author = _find_author(soup, rules, ld)
     vietnamese = bool(_VI_LETTERS.search(title or "")) or (
         str(soup.html.get("lang", "") if soup.html else "").lower().startswith("vi"))
@@ -442,6 +598,18 @@ def extract(html: str, url: str, rules: SiteRules | None = None) -> Extracted:
     # Files are listed before cleaning: a site's `remove` selectors target text noise such as
     # "Nhấn vào để xem", which often wraps the very link to the signed document.
     attachments = _attachments(body_node or soup.body or soup, canonical)
+    doc_number = None
+    for key in _FIELD_NUMBER:
+        if key in fields and (doc_number := find_doc_number(fields[key]) or fields[key]):
+            break
+    doc_number = doc_number or (find_doc_number(title) if title else None)
+    doc_type = next((fields[k].lower() for k in _FIELD_TYPE if k in fields), None)
+    if not doc_type and doc_number:
+        doc_type = doc_type_from_number(doc_number)
+    listing = body_node is None and _is_listing(soup.body or soup, title_node, canonical,
+                                                attachments)
+
+    lines: list[str] = []
     if body_node is not None:
         for selector in rules.remove:
             try:
@@ -451,16 +619,17 @@ def extract(html: str, url: str, rules: SiteRules | None = None) -> Extracted:
                 log.warning("bad CSS selector %r", selector)
         bp.remove_widgets(body_node)
         lines = _block_lines(body_node)
-    else:
+    elif not listing:  # a listing's text is never indexed: spare it the generic extractor
         text_html = html
         if vietnamese:
-            # Widget boxes and related-news lists confuse the generic extractor: drop them.
-            work = bp.parse(html)
-            bp.remove_widgets(work.body or work)
-            _unwrap_layout_tables(work)
-            text_html = str(work)
+            # Widget boxes and related-news lists confuse the generic extractor: drop them. The
+            # soup is changed in place (everything else has been read from it by now).
+            bp.remove_widgets(soup.body or soup)
+            _unwrap_layout_tables(soup)
+            _promote_leads(soup.body or soup)
+            text_html = str(soup)
         lines = [_table_line(x) for x in _generic_body(text_html).split("\n")]
-        if vietnamese:
+        if vietnamese and title_node is not None and not title_node.decomposed:
             # Portal banners and header rows precede the headline; on the English benchmark
             # this cut costs recall (ledes set above the h1), so it stays Vietnamese-only.
             lines = _after_headline(lines, title_node)
@@ -473,17 +642,8 @@ def extract(html: str, url: str, rules: SiteRules | None = None) -> Extracted:
         author = author or line_author
     body = clean_body("\n".join(lines))
 
-    doc_number = None
-    for key in _FIELD_NUMBER:
-        if key in fields and (doc_number := find_doc_number(fields[key]) or fields[key]):
-            break
-    doc_number = doc_number or (find_doc_number(title) if title else None)
-    doc_type = next((fields[k].lower() for k in _FIELD_TYPE if k in fields), None)
-    if not doc_type and doc_number:
-        doc_type = doc_type_from_number(doc_number)
-
-    is_article = _is_article(soup, canonical, title, body, ld, doc_number, attachments,
-                             body_node is not None, title_node)
+    is_article = not listing and _is_article(metas, canonical, title, body, ld, doc_number,
+                                             attachments, body_node is not None, title_node)
     return Extracted(
         url=canonical, title=title, body=body, published=published, author=author,
         category=category, doc_number=doc_number, doc_type=doc_type, attachments=attachments,
@@ -491,7 +651,7 @@ def extract(html: str, url: str, rules: SiteRules | None = None) -> Extracted:
     )
 
 
-def _is_article(soup: BeautifulSoup, url: str, title: str | None, body: str,
+def _is_article(metas: dict[str, str], url: str, title: str | None, body: str,
                 ld: list[dict[str, Any]], doc_number: str | None,
                 attachments: list[dict[str, str]], by_rules: bool,
                 title_node: Tag | None) -> bool:
@@ -501,7 +661,7 @@ def _is_article(soup: BeautifulSoup, url: str, title: str | None, body: str,
         return False
     if _LISTING_PATH.search(url) or "/search" in path.lower() or "tim-kiem" in path.lower():
         return False
-    og_type = (_meta(soup, "og:type") or "").lower()
+    og_type = (_meta(metas, "og:type") or "").lower()
     if og_type == "article" or _ld_types(ld) & _ARTICLE_TYPES:
         return True
     if by_rules and (body or attachments):

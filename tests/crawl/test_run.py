@@ -74,21 +74,14 @@ def expected(portal: Portal) -> dict[str, Item]:
     return {portal.article_url(i): i for i in portal.items if not i.gone}
 
 
-LISTINGS = ("/", "/tin-tuc-su-kien", "/thong-bao-giay-moi/thong-bao",
-            "/van-ban-phap-luat/van-ban-cua-huyen", "/thong-tin-chi-dao/lich-lam-viec-cua-lanh-dao")
-
-
 def check_index(settings: Settings, portal: Portal) -> dict[str, Article]:
     """Every live article and document page is stored and indexed exactly once."""
     want = expected(portal)
     arts = stored(settings)
     ids = index_ids(settings)
     assert len(ids) == len(set(ids)) and set(ids) == set(arts)
-    assert set(want) <= set(arts)
-    # Anything else is a listing page the extractor took for an article (see the xfail test
-    # below), never a duplicate: no print view, alias, tracking or session URL.
-    extra = {path_of(u) for u in set(arts) - set(want)}
-    assert all(p.startswith(LISTINGS) and "?" not in p for p in extra), extra
+    # Nothing else: no listing page, print view, alias, tracking or session URL.
+    assert set(arts) == set(want), {path_of(u) for u in set(arts) ^ set(want)}
     return arts
 
 
@@ -96,8 +89,9 @@ def check_article(art: Article, item: Item) -> None:
     assert art.title == unicodedata.normalize("NFC", item.title)
     assert art.published == item.iso
     body = art.body
-    for para in item.paragraphs[1:] if len(item.paragraphs) > 1 else item.paragraphs:
-        if len(para) > 30:  # every paragraph but the lead (see the xfail test) and rules
+    assert body.startswith(unicodedata.normalize("NFC", item.paragraphs[0])[:40])  # the lead
+    for para in item.paragraphs:
+        if len(para) > 30:  # every paragraph but rules
             assert unicodedata.normalize("NFC", para)[:60] in body
     for marker in CHROME_MARKERS:  # no menus, widgets, related lists, print links, footers
         assert marker not in body, (art.id, marker)
@@ -255,8 +249,6 @@ def test_overlap_exits_75_and_sigkill_loses_nothing(portal: Portal, settings: Se
     assert len(fetched_before & refetched) <= 1  # at most the page in flight at the kill
 
 
-@pytest.mark.xfail(strict=True, reason="crawl.extract: a category listing without pagination "
-                   "is taken for an article, and the bold lead paragraph is dropped")
 def test_portal_pages_extract_as_expected(portal: Portal) -> None:
     from crawl.extract import extract
 
