@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -10,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 from indexer.text import fold
 
 
+@functools.lru_cache(maxsize=8192)
 def _key(text: str) -> str:
     """Compare labels folded, lower-cased, without punctuation or spacing."""
     text = fold(unicodedata.normalize("NFC", text)).lower()
