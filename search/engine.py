@@ -16,13 +16,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 
 from indexer.document import Article, facet_key
 from indexer.errors import IndexMissing
 from indexer.store import ArticleDB, Paths, open_index_readonly
 from search import query as qb
+from search.ranking import PostingsCache, Ranker
 from search.snippet import make_snippet
 from search.spelling import Speller
 from search.vocab import Vocabulary
@@ -87,6 +88,7 @@ class _ThreadState(threading.local):
     folder: Path | None = None
     ix: Any = None
     searcher: Any = None
+    ranker: Ranker | None = None
     checked: float = 0.0
     db: ArticleDB | None = None
 
@@ -106,6 +108,7 @@ class Engine:
         self._vocab: tuple[tuple[str, int], Vocabulary, Speller] | None = None
         self._vocab_lock = threading.Lock()
         self._facets: tuple[tuple[str, int], dict[str, list[tuple[str, int]]]] | None = None
+        self._postings = PostingsCache(None)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -138,6 +141,18 @@ class Engine:
         """Identifies the index version a result was computed on (for caches)."""
         s = self.searcher()
         return (str(self._local.folder), int(s.reader().generation()))
+
+    def ranker(self) -> Ranker:
+        """This thread's plan executor over its current searcher."""
+        s = self.searcher()
+        st = self._local
+        if st.ranker is None or st.ranker.searcher is not s:
+            gen = self.generation()
+            with self._vocab_lock:
+                if self._postings.generation != gen:
+                    self._postings = PostingsCache(gen)
+            st.ranker = Ranker(s, self._postings)
+        return st.ranker
 
     def db(self) -> ArticleDB:
         st = self._local
@@ -183,111 +198,80 @@ class Engine:
         result.took_ms = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
-    def _filter(self, req: SearchRequest) -> wq.Query | None:
-        parts: list[wq.Query] = []
-        for name in ("site", "category", "doc_type"):
-            value = getattr(req, name)
-            if value:
-                parts.append(wq.Term(f"{name}_key", facet_key(value)))
-        if req.date_from or req.date_to:
-            start = datetime.combine(req.date_from, datetime.min.time()) if req.date_from else None
-            end = (
-                datetime.combine(req.date_to + timedelta(days=1), datetime.min.time())
-                - timedelta(microseconds=1)
-                if req.date_to
-                else None
-            )
-            parts.append(wq.DateRange("date", start, end))
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else wq.And(parts)
+    def _filter_docs(self, ranker: Ranker, req: SearchRequest) -> np.ndarray | None:
+        terms = [
+            (f"{name}_key", facet_key(getattr(req, name)))
+            for name in ("site", "category", "doc_type")
+            if getattr(req, name)
+        ]
+        start = datetime.combine(req.date_from, datetime.min.time()) if req.date_from else None
+        end = (
+            datetime.combine(req.date_to + timedelta(days=1), datetime.min.time())
+            - timedelta(microseconds=1)
+            if req.date_to
+            else None
+        )
+        return ranker.filter_docs(terms, start, end)
 
     def _search(self, req: SearchRequest) -> SearchResult:
-        s = self.searcher()
+        ranker = self.ranker()
         pq = qb.parse(req.q)
-        flt = self._filter(req)
-        sort_kwargs: dict[str, Any] = {}
-        if req.sort != "relevance" or pq.empty:
-            sort_kwargs = {"sortedby": "date", "reverse": req.sort != "oldest"}
+        allowed = self._filter_docs(ranker, req)
+        offset = (req.page - 1) * req.size
+        plan = None
         if pq.empty:
-            q: wq.Query = flt if flt is not None else wq.Every()
-            must = q
-            flt = None
+            candidates = ranker.live_docs() if allowed is None else allowed
+            sort = "newest" if req.sort == "relevance" else req.sort
         else:
-            vocab = self.vocabulary()[0]
-            q = qb.build(pq, vocab)
-            must = qb.required_query(pq, vocab)
-        hits_page, total = self._run(s, q, must, flt, req, sort_kwargs)
-        if total == 0 and len(pq.units) > 1:
-            vocab = self.vocabulary()[0]
-            q = qb.build(pq, vocab, require_all=False)
-            must = qb.required_query(pq, vocab, require_all=False)
-            hits_page, total = self._run(s, q, must, flt, req, sort_kwargs)
+            plan = qb.plan(pq, self.vocabulary()[0])
+            sort = req.sort
+            candidates = ranker.match(plan)
+            if not len(candidates) and len(pq.units) > 1:
+                candidates = ranker.match(plan, require_all=False)  # any word, best first
+            if allowed is not None:
+                candidates = np.intersect1d(candidates, allowed, True)
+        ranked = ranker.rank(candidates, plan, offset, req.size, sort)
         suggestion = None
         if not pq.empty:
             try:
                 suggestion = self.speller().suggest(req.q, pq)
             except Exception:  # a suggestion is a nicety: never fail a search for it
                 log.exception("suggestion failed for %r", req.q)
-        page_hits = [(hit["id"], hit.fields(), hit.score) for hit in hits_page]
-        docs = self.db().get_many(i for i, _, _ in page_hits)
+        s = ranker.searcher
+        page_hits = [
+            (s.stored_fields(d), score)
+            for d, score in zip(ranked.docnums, ranked.scores, strict=True)
+        ]
+        docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
         terms = pq.highlight_terms()
         hits = []
-        for art_id, stored, score in page_hits:
+        for stored, score in page_hits:
             meta = stored.get("meta") or {}
-            art = docs.get(art_id)
-            body = art.body if art else ""
+            art = docs.get(stored["id"])
             hits.append(
                 Hit(
-                    id=art_id,
+                    id=stored["id"],
                     url=meta.get("url"),
                     title=stored.get("title", ""),
-                    snippet=make_snippet(body, terms),
+                    snippet=make_snippet(art.body if art else "", terms),
                     published=meta.get("published"),
                     site=meta.get("site"),
                     category=meta.get("category"),
                     doc_type=meta.get("doc_type"),
                     doc_number=meta.get("doc_number"),
                     author=meta.get("author"),
-                    score=round(float(score), 4) if score is not None and not sort_kwargs else None,
+                    score=round(score, 4) if score is not None else None,
                 )
             )
         return SearchResult(
             query=req.q,
-            total=total,
+            total=ranked.total,
             page=req.page,
             size=req.size,
             took_ms=0.0,
             hits=hits,
             suggestion=suggestion,
         )
-
-    @staticmethod
-    def _run(
-        s: Any,
-        q: wq.Query,
-        must: wq.Query,
-        flt: wq.Query | None,
-        req: SearchRequest,
-        sort_kwargs: dict[str, Any],
-    ) -> tuple[list[Any], int]:
-        """One page of hits and the exact total (with the filter applied)."""
-        offset = (req.page - 1) * req.size
-        allowed: set[int] | None = None
-        if flt is not None:
-            allowed = set(s.docs_for_query(flt))
-            if not allowed:  # Whoosh treats an empty filter set as no filter at all
-                return [], 0
-        results = s.search(q, limit=offset + req.size, filter=allowed, **sort_kwargs)
-        if results.has_exact_length():
-            total = len(results)
-        else:
-            # Whoosh skipped low-scoring blocks; count matches without scoring. Its own count
-            # ignores the filter, so apply it here.
-            ids = s.docs_for_query(must)
-            total = sum(1 for _ in ids) if allowed is None else sum(1 for d in ids if d in allowed)
-        # Past the last page there is nothing (Whoosh's search_page would repeat the last one).
-        return list(results[offset : offset + req.size]), total
 
     def document(self, article_id: str) -> Article | None:
         """The stored article, or None."""
@@ -311,6 +295,7 @@ class Engine:
             st.searcher.close()
             st.ix.close()
             st.searcher = None
+            st.ranker = None
         if st.db is not None:
             st.db.close()
             st.db = None

@@ -1,4 +1,4 @@
-"""User text → Whoosh query. Pure: no index access.
+"""User text → a search plan (what must match, what scores). Pure: no index access.
 
 Every query syllable must match in the folded field (so 'dan van' finds 'dân vận'); the score adds
 exact-form matches, title matches and adjacent-pair (bigram) matches on top, so exact beats folded,
@@ -14,8 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-from whoosh import query as wq
 
 from indexer.lexicon import Abbreviations, abbreviations, syllables
 from indexer.text import canonical, fold, has_diacritics, normalize, spans
@@ -190,93 +188,77 @@ def _pairs(tokens: tuple[str, ...]) -> list[str]:
     return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
-def _pair_terms(
-    pair: str, vocab: Vocabulary | None, exact_w: float, fold_w: float
-) -> list[wq.Term]:
-    """text_bi terms for a typed pair: itself, and the index's pairs that fold like it."""
+Term = tuple[str, str]  # (field, text)
+# A unit matches when one of its alternatives matches; an alternative when each of its parts
+# matches; a part when any of its terms is in the document.
+Alternative = tuple[tuple[Term, ...], ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to match and how to score it, as plain data (executed by search.ranking)."""
+
+    units: tuple[tuple[Alternative, ...], ...]
+    excluded: tuple[Term, ...]
+    scoring: tuple[tuple[str, str, float], ...]  # (field, text, weight)
+
+    @property
+    def empty(self) -> bool:
+        return not self.units
+
+
+def _pair_terms(pair: str, vocab: Vocabulary | None) -> list[tuple[str, bool]]:
+    """Exact pairs to look for: the typed one (True), and the index's pairs folding like it."""
     a, b = pair.split(" ", 1)
-    terms = [wq.Term("text_bi", pair, boost=exact_w)]
+    out = [(pair, True)]
     if vocab is not None:
-        terms += [
-            wq.Term("text_bi", p, boost=fold_w) for p, _ in vocab.pair_variants(a, b) if p != pair
-        ]
-    return terms
+        out += [(p, False) for p, _ in vocab.pair_variants(a, b) if p != pair]
+    return out
 
 
-def _match_alternative(alt: tuple[str, ...], vocab: Vocabulary | None) -> wq.Query:
+def _alternative(alt: tuple[str, ...], vocab: Vocabulary | None) -> Alternative:
     """Documents holding this token sequence, accents optional (adjacent pairs for a phrase)."""
     if len(alt) == 1:
-        return wq.Term("text_f", fold(alt[0]))
-    parts: list[wq.Query] = []
-    for pair in _pairs(alt):
-        terms = _pair_terms(pair, vocab, 1.0, 1.0)
-        parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
-    return wq.And(parts)
+        return ((("text_f", fold(alt[0])),),)
+    return tuple(tuple(("text_bi", p) for p, _ in _pair_terms(pair, vocab)) for pair in _pairs(alt))
 
 
-def _required(unit: Unit, vocab: Vocabulary | None) -> wq.Query:
-    alts = [_match_alternative(a, vocab) for a in unit.alternatives]
-    return alts[0] if len(alts) == 1 else wq.Or(alts)
+def _scoring(pq: ParsedQuery, vocab: Vocabulary | None) -> list[tuple[str, str, float]]:
+    out: dict[Term, float] = {}
 
-
-def _boosts(pq: ParsedQuery, vocab: Vocabulary | None) -> list[wq.Query]:
-    out: list[wq.Query] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(term: wq.Term) -> None:
-        key = (term.fieldname, term.text)
-        if key not in seen:
-            seen.add(key)
-            out.append(term)
+    def add(field: str, text: str, weight: float) -> None:
+        out[(field, text)] = max(out.get((field, text), 0.0), weight)
 
     def scale(text: str) -> float:
         return ACCENTED_FOLD_SCALE if has_diacritics(text) else 1.0
 
     def add_pair(pair: str) -> None:
         sc = scale(pair)
-        add(wq.Term("title_bi", pair, boost=W_TITLE_BI))
-        add(wq.Term("title_bi_f", fold(pair), boost=W_TITLE_BI_F * sc))
-        for t in _pair_terms(pair, vocab, W_BIGRAM, W_BIGRAM_F * sc):
-            add(t)
+        add("title_bi", pair, W_TITLE_BI)
+        add("title_bi_f", fold(pair), W_TITLE_BI_F * sc)
+        for p, typed in _pair_terms(pair, vocab):
+            add("text_bi", p, W_BIGRAM if typed else W_BIGRAM_F * sc)
 
     for unit in pq.units:
         for alt in unit.alternatives:
             for tok in alt:
-                add(wq.Term("text", tok, boost=W_EXACT))
-                add(wq.Term("title", tok, boost=W_TITLE))
-                add(wq.Term("title_f", fold(tok), boost=W_TITLE_F * scale(tok)))
+                add("text_f", fold(tok), W_FOLD)
+                add("text", tok, W_EXACT)
+                add("title", tok, W_TITLE)
+                add("title_f", fold(tok), W_TITLE_F * scale(tok))
             for pair in _pairs(alt):
                 add_pair(pair)
     for run in pq.runs:
         for pair in _pairs(run):
             add_pair(pair)
-    return out
+    return [(f, t, w) for (f, t), w in out.items()]
 
 
-def required_query(
-    pq: ParsedQuery, vocab: Vocabulary | None = None, require_all: bool = True
-) -> wq.Query:
-    """What a document must hold: every unit (or any, for the fallback), minus exclusions."""
-    required = [_required(u, vocab) for u in pq.units]
-    if not required:
-        return wq.NullQuery
-    for r in required:
-        r.boost = W_FOLD
-    if len(required) == 1:
-        must: wq.Query = required[0]
-    else:
-        must = wq.And(required) if require_all else wq.Or(required)
-    if pq.excluded:
-        must = wq.AndNot(must, wq.Or([wq.Term("text_f", fold(t)) for t in pq.excluded]))
-    return must
-
-
-def build(pq: ParsedQuery, vocab: Vocabulary | None = None, require_all: bool = True) -> wq.Query:
-    """The Whoosh query: the required part, plus optional boosts that only add to the score.
-
-    Without a vocabulary, accent-free pairs match only pairs indexed without accents.
-    """
-    must = required_query(pq, vocab, require_all)
-    if must is wq.NullQuery:
-        return must
-    return wq.AndMaybe(must, wq.Or(_boosts(pq, vocab)))
+def plan(pq: ParsedQuery, vocab: Vocabulary | None = None) -> Plan:
+    """The plan of a parsed query (without a vocabulary, accent-free pairs match only
+    pairs indexed without accents)."""
+    return Plan(
+        units=tuple(tuple(_alternative(a, vocab) for a in u.alternatives) for u in pq.units),
+        excluded=tuple(("text_f", fold(t)) for t in pq.excluded),
+        scoring=tuple(_scoring(pq, vocab)),
+    )

@@ -1,53 +1,47 @@
-"""Snippets: the best passage of a text, HTML-escaped, matched words in <mark>. Pure."""
+"""Snippets: the best passage of a text, HTML-escaped, matched words in <mark>. Pure.
+
+Matches are found with one regular expression over the folded text (fold() keeps the length of
+NFC text, so offsets carry over), not by tokenizing the whole body: ten snippets per page of
+results must cost far less than the search itself.
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
+from functools import lru_cache
 from html import escape
 
-from indexer.text import Span, canonical, fold, spans
+from indexer.text import canonical, fold
 
 WINDOW = 220  # characters shown around the best spot
+_WORD_CHARS = r"[^\W_]"
 
 
-def _match_flags(sp: list[Span], exact: frozenset[str], folded: frozenset[str]) -> list[int]:
-    """2 for an exact match, 1 for a folded one, 0 otherwise."""
-    out = []
-    for s in sp:
-        if s.text in exact:
-            out.append(2)
-        elif fold(s.text) in folded:
-            out.append(1)
-        else:
-            out.append(0)
-    return out
+@lru_cache(maxsize=256)
+def _matcher(folded_terms: frozenset[str]) -> re.Pattern[str] | None:
+    terms = sorted((t for t in folded_terms if t), key=len, reverse=True)
+    if not terms:
+        return None
+    alternation = "|".join(re.escape(t) for t in terms)
+    return re.compile(rf"(?<!{_WORD_CHARS})(?:{alternation})(?!{_WORD_CHARS})")
 
 
-def _best_window(sp: list[Span], flags: list[int], width: int) -> tuple[int, int]:
-    """Character range of width `width` holding the most distinct matched words."""
-    best = (0, -1.0)
+def _best_start(matches: list[tuple[int, int, str]], width: int) -> int:
+    """Start of the window of `width` chars holding the most distinct matched words."""
+    best_start, best_score = matches[0][0], -1.0
     j = 0
-    counts: dict[str, int] = {}
-    score = 0.0
-    for i, s in enumerate(sp):
-        # Window of spans i..j-1 starting at s.start.
-        while j < len(sp) and sp[j].end - s.start <= width:
-            if flags[j]:
-                key = fold(sp[j].text)
-                counts[key] = counts.get(key, 0) + 1
-                if counts[key] == 1:
-                    score += 1.0 + 0.1 * flags[j]
+    for i, (start, _, _) in enumerate(matches):
+        while j < len(matches) and matches[j][1] - start <= width:
             j += 1
-        # Prefer windows where matches are adjacent (a phrase) and that start a sentence.
-        bonus = sum(0.5 for k in range(i, j - 1) if flags[k] and flags[k + 1])
-        total = score + bonus
-        if total > best[1]:
-            best = (s.start, total)
-        if flags[i]:
-            key = fold(s.text)
-            counts[key] -= 1
-            if counts[key] == 0:
-                score -= 1.0 + 0.1 * flags[i]
-    return best[0], best[0] + width
+        window = matches[i:j]
+        distinct = len({key for _, _, key in window})
+        # Adjacent matches (a phrase) are worth a little more than scattered ones.
+        adjacent = sum(1 for a, b in itertools.pairwise(window) if b[0] - a[1] <= 1)
+        score = distinct + 0.5 * adjacent
+        if score > best_score:
+            best_start, best_score = start, score
+    return best_start
 
 
 def make_snippet(
@@ -56,39 +50,37 @@ def make_snippet(
     """HTML: the passage of `text` that best shows `terms`, escaped, matches in <mark>."""
     text = text[:max_input]
     canon = canonical(text)
-    if len(canon) != len(text):  # a lower() that changes length: fall back to the canonical text
+    if len(canon) != len(text):  # a lower() that changes length: show the canonical text
         text = canon
-    sp = spans(canon)
-    exact = frozenset(terms)
-    folded = frozenset(fold(t) for t in terms)
-    flags = _match_flags(sp, exact, folded)
-    if any(flags):
-        start, end = _best_window(sp, flags, width)
-        # Begin at a word boundary a little before the first match, within the window.
-        first = next((k for k, s in enumerate(sp) if s.start >= start and flags[k]), None)
-        if first is not None and sp[first].start - start > width // 3:
-            start = max(0, sp[first].start - width // 3)
-            end = start + width
+    folded = fold(canon)
+    pattern = _matcher(frozenset(fold(t) for t in terms))
+    matches = (
+        [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(folded)] if pattern else []
+    )
+    if matches:
+        first = _best_start(matches, width)
+        start = max(0, first - width // 4)
+        # Back up to the start of a word, and to a sentence start if one is close.
+        sentence = max(text.rfind(". ", start - 40 if start > 40 else 0, first), -1)
+        if sentence >= 0 and first - sentence < width // 2:
+            start = sentence + 2
     else:
-        start, end = 0, width
-    # Snap to word boundaries.
-    if start > 0:
-        sp_start = next((s.start for s in sp if s.start >= start), start)
-        start = sp_start
-    end = min(len(text), end)
-    if end < len(text):
-        last = [s.end for s in sp if s.end <= end]
-        end = last[-1] if last else end
+        start = 0
+    while 0 < start < len(text) and re.match(_WORD_CHARS, text[start - 1]):
+        start -= 1
+    end = min(len(text), start + width)
+    while end < len(text) and re.match(_WORD_CHARS, text[end]):
+        end += 1
     out: list[str] = ["…"] if start > 0 else []
     # Runs of matched words separated by spaces become one <mark> ("Ủy ban nhân dân").
     runs: list[list[int]] = []
-    for s, f in zip(sp, flags, strict=True):
-        if not f or s.start < start or s.end > end:
+    for a, b, _ in matches:
+        if a < start or b > end:
             continue
-        if runs and text[runs[-1][1] : s.start].strip(" ") == "":
-            runs[-1][1] = s.end
+        if runs and text[runs[-1][1] : a].strip(" ") == "":
+            runs[-1][1] = b
         else:
-            runs.append([s.start, s.end])
+            runs.append([a, b])
     pos = start
     for a, b in runs:
         out.append(escape(text[pos:a]).replace("\n", " "))

@@ -146,8 +146,11 @@ class PageViews:
             if req.page > last_page:  # Whoosh answers past-the-end pages with the last one
                 result = replace(result, hits=[])
         active = [
-            ActiveFilter(FILTER_LABELS[k], vn_date(params[k]) if k in ("from", "to") else params[k],
-                         link(**{k: None, "page": None}))
+            ActiveFilter(
+                FILTER_LABELS[k],
+                vn_date(params[k]) if k in ("from", "to") else params[k],
+                link(**{k: None, "page": None}),
+            )
             for k in FILTERS
             if params.get(k)
         ]
@@ -188,7 +191,9 @@ class PageViews:
         if art is None:
             return self._render("document.html", status=404, art=None, back=_back(request))
         return self._render(
-            "document.html", art=art, paragraphs=[p for p in art.body.split("\n") if p.strip()],
+            "document.html",
+            art=art,
+            paragraphs=[p for p in art.body.split("\n") if p.strip()],
             back=_back(request),
         )
 
@@ -207,5 +212,5 @@ def _back(request: Request) -> str:
     ref = request.headers.get("referer", "")
     base = str(request.base_url)
     if ref.startswith(base) and "/search" in ref:
-        return "/" + ref[len(base):].lstrip("/")
+        return "/" + ref[len(base) :].lstrip("/")
     return "/"

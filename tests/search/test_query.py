@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.query import build, parse
+from search.query import parse, plan
 
 
 def _alts(q: str) -> list[tuple[tuple[str, ...], ...]]:
@@ -53,7 +53,7 @@ def test_quotes_and_exclusions() -> None:
 )
 def test_whoosh_syntax_is_plain_text(q: str) -> None:
     pq = parse(q)
-    build(pq)  # never raises
+    plan(pq)  # never raises
     for u in pq.units:
         for alt in u.alternatives:
             assert all(tok.isalnum() or "/" in tok or "-" in tok for tok in alt)
