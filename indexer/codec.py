@@ -10,6 +10,7 @@ import path.
 from __future__ import annotations
 
 import io
+from array import array
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
@@ -27,6 +28,29 @@ class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._terminfo = None
             return terminfo
         return super().finish_postings()
+
+    def add_many(
+        self, ids: array, weights: array, values: bytes, lengths: list[int] | None
+    ) -> None:
+        """Add a whole posting list (sorted ids) at once: the bulk path of indexer.bulk."""
+        fixed = self._format.fixed_value_size()
+        if fixed is None or fixed < 0:  # variable-size values: the one-by-one path
+            raise ValueError("add_many needs a fixed-size posting format")
+        limit = self._blocklimit
+        n = len(ids)
+        for start in range(0, n, limit):
+            chunk = ids[start : start + limit]
+            wchunk = weights[start : start + limit]
+            self._ids = chunk
+            self._weights = wchunk
+            self._values = [values[start * fixed : (start + len(chunk)) * fixed]] if fixed else []
+            self._maxweight = max(wchunk)
+            if lengths is not None:
+                lens = [lengths[d] for d in chunk]
+                self._minlength = min(lens)
+                self._maxlength = max(lens)
+            if start + limit < n:
+                self._write_block()
 
 
 class InliningCodec(W3Codec):  # type: ignore[misc]

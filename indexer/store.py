@@ -27,6 +27,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from indexer.bulk import BulkWriter, parallel_writer
 from indexer.codec import InliningCodec
 from indexer.document import Article, Attachment, facet_key
 from indexer.errors import IndexBusy, IndexMissing, TracuuError
@@ -362,8 +363,8 @@ class Store:
         # Analysis and segment writing in parallel processes pay off for big batches only;
         # each process leaves its own segment (merged by later small commits or optimize()).
         if self.procs > 1 and count >= MULTIPROCESS_MIN:
-            return ix.writer(procs=self.procs, multisegment=True, **kwargs)
-        return ix.writer(**kwargs)
+            return parallel_writer(ix, self.procs, **kwargs)
+        return BulkWriter(ix, **kwargs)
 
     def rebuild(self) -> int:
         """Build a fresh index from every stored article in a new folder, then swap it in."""

@@ -153,13 +153,35 @@ def _pairs(toks: list[str], clauses: list[int]) -> list[str]:
     ]
 
 
+def _runs(text: str) -> list[list[str]]:
+    """Tokens of canonical text grouped by clause, as spans() groups them, without offsets.
+
+    The indexing path: a clause-break split first, then one finditer per clause, is several
+    times faster than spans()'s break search between every two tokens.
+    """
+    runs: list[list[str]] = []
+    for part in _CLAUSE_BREAK_RE.split(text):
+        run: list[str] = []
+        for m in _TOKEN_RE.finditer(part):
+            kind = m.lastgroup
+            if kind == "word":
+                run.append(m.group(0))
+                continue
+            run.append(_canon_docnum(m.group(0)) if kind == "docnum" else _canon_date(m.group(0)))
+            runs.append(run)  # a number is not half of a compound word
+            run = []
+        if run:
+            runs.append(run)
+    return runs
+
+
 @lru_cache(maxsize=16)
 def analyze(text: str) -> Analysis:
     """Tokens, folded tokens, bigrams and folded bigrams of a text (cached: several fields ask)."""
-    sp = spans(canonical(text))
-    toks = [s.text for s in sp]
+    runs = _runs(canonical(text))
+    toks = [t for run in runs for t in run]
     folded = fold("\x00".join(toks)).split("\x00") if toks else []
-    clauses = [s.clause for s in sp]
+    clauses = [i for i, run in enumerate(runs) for _ in run]
     return Analysis(
         tuple(toks),
         tuple(folded),

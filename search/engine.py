@@ -89,6 +89,7 @@ class _ThreadState(threading.local):
     ix: Any = None
     searcher: Any = None
     ranker: Ranker | None = None
+    gen: int = -1  # TOC generation the searcher was opened at
     checked: float = 0.0
     db: ArticleDB | None = None
 
@@ -128,9 +129,11 @@ class Engine:
                 st.ix.close()
             st.ix = open_index_readonly(self.paths.root)
             st.folder = folder
+            st.gen = st.ix.latest_generation()
             st.searcher = st.ix.searcher()
-        elif not st.searcher.up_to_date():
+        elif st.ix.latest_generation() != st.gen:
             try:
+                st.gen = st.ix.latest_generation()
                 st.searcher = st.searcher.refresh()
             except (OSError, whoosh_index.IndexError):  # a rebuild swapped folders under us
                 st.searcher = None
@@ -139,8 +142,8 @@ class Engine:
 
     def generation(self) -> tuple[str, int]:
         """Identifies the index version a result was computed on (for caches)."""
-        s = self.searcher()
-        return (str(self._local.folder), int(s.reader().generation()))
+        self.searcher()
+        return (str(self._local.folder), self._local.gen)
 
     def ranker(self) -> Ranker:
         """This thread's plan executor over its current searcher."""

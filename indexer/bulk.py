@@ -1,0 +1,152 @@
+"""A Whoosh segment writer that inverts documents in memory and writes whole posting lists.
+
+Whoosh's SegmentWriter sends every posting through an external sort (a pickle.dump and a
+pickle.load each when the pool spills) and then through the codec one posting at a time, with a
+field-length lookup per posting. Here postings are appended to per-term arrays as documents come
+(already in docnum order), and each term's list is written in blocks. Everything else — stored
+fields, length columns, deletions, merges, the TOC — is Whoosh's own SegmentWriter.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+from whoosh import multiproc as whoosh_multiproc
+from whoosh.writing import SegmentWriter
+
+Postings = tuple[array, array, bytearray]
+
+
+class BulkPool:
+    """In-memory inverted lists of one segment: field → term bytes → (ids, weights, values)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, Postings]] = {}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        entry = terms.get(tbytes)
+        if entry is None:
+            entry = terms[tbytes] = (array("I"), array("f"), bytearray())
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        if vbytes:
+            entry[2].extend(vbytes)
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self.fields)
+
+    def cleanup(self) -> None:
+        self.fields = {}
+
+
+class BulkWriter(SegmentWriter):  # type: ignore[misc]
+    """SegmentWriter with the in-memory pool and bulk posting lists."""
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool = BulkPool()
+
+    def add_document(self, **fields: Any) -> None:
+        """SegmentWriter.add_document with postings appended straight to the pool's arrays."""
+        self._check_state()
+        schema = self.schema
+        docnum = self.docnum
+        pool_fields = self.pool.fields
+        perdocwriter = self.perdocwriter
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    terms = pool_fields.get(fieldname)
+                    if terms is None:
+                        terms = pool_fields[fieldname] = {}
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
+                        entry = terms.get(tbytes)
+                        if entry is None:
+                            entry = terms[tbytes] = (array("I"), array("f"), bytearray())
+                        entry[0].append(docnum)
+                        entry[1].append(weight * boost)
+                        if vbytes:
+                            entry[2].extend(vbytes)
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                column = field.column_type
+                if column and stored is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader()
+        try:
+            doccount = self.docnum
+            fw = self.fieldwriter
+            for fieldname in sorted(self.pool.fields):
+                field = self.schema[fieldname]
+                lengths = (
+                    [pdr.doc_field_length(d, fieldname) for d in range(doccount)]
+                    if field.scorable
+                    else None
+                )
+                fw.start_field(fieldname, field)
+                terms = self.pool.fields[fieldname]
+                for tbytes in sorted(terms):
+                    ids, weights, values = terms[tbytes]
+                    fw.start_term(tbytes)
+                    fw._postwriter.add_many(ids, weights, bytes(values), lengths)
+                    fw.finish_term()
+                fw.finish_field()
+            fw.close()
+        finally:
+            pdr.close()
+
+
+class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
+    def run(self) -> None:
+        # This runs in the forked worker: its SubWriterTask.run builds the writer from the
+        # module-level name SegmentWriter, so rebinding it here changes that process only.
+        whoosh_multiproc.SegmentWriter = BulkWriter
+        super().run()
+
+
+class _BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
+    def _new_task(self) -> Any:
+        task = _BulkSubWriterTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def parallel_writer(ix: Any, procs: int, **kwargs: Any) -> Any:
+    """Whoosh's MpWriter (one segment per worker process) with BulkWriter in the workers."""
+    return _BulkMpWriter(ix, procs=procs, multisegment=True, **kwargs)
