@@ -29,9 +29,9 @@ MAX_UNITS = 24
 # 'dân vận' typed with accents must not be outranked by a title holding 'dân vẫn'.
 W_FOLD = 1.0  # text_f: the required, folded match
 W_EXACT = 0.5  # text: the form as typed
-W_TITLE = 3.0  # title: the form as typed, in the title
-W_TITLE_F = 3.0  # title_f: folded, in the title
-W_BIGRAM = 3.0  # text_bi: the adjacent pair as typed
+W_TITLE = 2.0  # title: the form as typed, in the title
+W_TITLE_F = 2.0  # title_f: folded, in the title
+W_BIGRAM = 2.0  # text_bi: the adjacent pair as typed
 W_BIGRAM_F = 1.5  # text_bi: another accented pair that folds like the typed one
 W_TITLE_BI = 4.0  # title_bi: the adjacent pair as typed, in the title
 W_TITLE_BI_F = 2.0  # title_bi_f: a folded pair in the title
