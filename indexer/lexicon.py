@@ -15,14 +15,15 @@ class Abbreviations:
 
     expansions: dict[str, tuple[tuple[str, ...], ...]]  # key → expansions (exact syllables)
     abbr_of: dict[tuple[str, ...], str]  # folded expansion syllables → key
-    forms: dict[str, tuple[str, ...]]  # key → the abbreviation's tokens as indexed ('kt', 'xh')
+    # key → every spelling as indexed: ('kt', 'xh') for KT-XH, ('ktxh',) for KTXH.
+    forms: dict[str, tuple[tuple[str, ...], ...]]
 
     @classmethod
     def parse(cls, text: str) -> Abbreviations:
         """Read 'ABBR<TAB>expansion|expansion' lines; '#' starts a comment."""
-        expansions: dict[str, tuple[tuple[str, ...], ...]] = {}
+        expansions: dict[str, list[tuple[str, ...]]] = {}
         abbr_of: dict[tuple[str, ...], str] = {}
-        forms: dict[str, tuple[str, ...]] = {}
+        forms: dict[str, list[tuple[str, ...]]] = {}
         for line in text.splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -33,11 +34,20 @@ class Abbreviations:
             exps = tuple(
                 tuple(s.text for s in spans(canonical(e))) for e in exp.split("|") if e.strip()
             )
-            expansions[key] = exps
-            forms[key] = abbr_tokens
+            spellings = forms.setdefault(key, [])
+            # Writers join or split the same abbreviation: KT-XH, KTXH; TP.HCM, TPHCM.
+            for spelling in (abbr_tokens, ("".join(abbr_tokens),)):
+                if spelling not in spellings:
+                    spellings.append(spelling)
+            known = expansions.setdefault(key, [])
+            known += [e for e in exps if e not in known]
             for e in exps:
                 abbr_of.setdefault(tuple(fold(" ".join(e)).split()), key)
-        return cls(expansions, abbr_of, forms)
+        return cls(
+            {k: tuple(v) for k, v in expansions.items()},
+            abbr_of,
+            {k: tuple(v) for k, v in forms.items()},
+        )
 
     def longest_expansion(self) -> int:
         return max((len(k) for k in self.abbr_of), default=0)

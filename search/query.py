@@ -122,7 +122,8 @@ def _word_units(text: str, abbr: Abbreviations) -> tuple[list[Unit], list[tuple[
             # A two-letter key that is also a syllable (HU / hư) counts only typed in capitals.
             if k == 1 and s.text in known and not raw.isupper():
                 continue
-            alts = (abbr.forms[key], *abbr.expansions[key])
+            typed = tuple(g.text for g in group)
+            alts = tuple(dict.fromkeys((typed, *abbr.forms[key], *abbr.expansions[key])))
             close_run()
             units.append(Unit(alts, "abbr"))
             i += k
@@ -141,7 +142,7 @@ def _word_units(text: str, abbr: Abbreviations) -> tuple[list[Unit], list[tuple[
             key = found
             phrase = tuple(g.text for g in group)
             run.extend(phrase)
-            units.append(Unit((phrase, abbr.forms[key]), "abbr"))
+            units.append(Unit(tuple(dict.fromkeys((phrase, *abbr.forms[key]))), "abbr"))
             i += k
             matched = True
             break
@@ -251,6 +252,13 @@ def _scoring(pq: ParsedQuery, vocab: Vocabulary | None) -> list[tuple[str, str, 
     for run in pq.runs:
         for pair in _pairs(run):
             add_pair(pair)
+    # Adjacency across an abbreviation: 'yêu cầu UBND' also scores the pair 'cầu ubnd' and
+    # 'cầu ủy' (runs of plain words stop at an abbreviation).
+    for left, right in itertools.pairwise(pq.units):
+        if "abbr" in (left.kind, right.kind) and {left.kind, right.kind} <= {"word", "abbr"}:
+            for a in left.alternatives[:3]:
+                for b in right.alternatives[:3]:
+                    add_pair(f"{a[-1]} {b[0]}")
     return [(f, t, w) for (f, t), w in out.items()]
 
 

@@ -16,12 +16,13 @@ def _alts(q: str) -> list[tuple[tuple[str, ...], ...]]:
     [
         ("UBND", (("ubnd",), ("ủy", "ban", "nhân", "dân"))),
         ("ubnd", (("ubnd",), ("ủy", "ban", "nhân", "dân"))),
-        ("hdnd", (("hđnd",), ("hội", "đồng", "nhân", "dân"))),
-        ("KT-XH", (("kt", "xh"), ("kinh", "tế", "xã", "hội"))),
+        ("hdnd", (("hdnd",), ("hđnd",), ("hội", "đồng", "nhân", "dân"))),
+        ("KT-XH", (("kt", "xh"), ("ktxh",), ("kinh", "tế", "xã", "hội"))),
+        ("TPHCM", (("tphcm",), ("tp", "hcm"), ("thành", "phố", "hồ", "chí", "minh"))),
         ("Ủy ban nhân dân", (("ủy", "ban", "nhân", "dân"), ("ubnd",))),
         ("uy ban nhan dan", (("uy", "ban", "nhan", "dan"), ("ubnd",))),
     ],
-    ids=["UBND", "ubnd", "hdnd", "KT-XH", "Ủy ban nhân dân", "uy ban nhan dan"],
+    ids=["UBND", "ubnd", "hdnd", "KT-XH", "TPHCM", "Ủy ban nhân dân", "uy ban nhan dan"],
 )
 def test_abbreviations_both_ways(q: str, expected: tuple[tuple[str, ...], ...]) -> None:
     assert _alts(q) == [expected]
