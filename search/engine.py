@@ -1,7 +1,10 @@
 """The search engine: requests in, ranked hits with snippets out, over the live index on disk.
 
-One Engine serves many threads: each thread keeps its own Whoosh searcher (searchers are not
-thread-safe) and reopens it when an import or a rebuild has changed the index, at most once per
+One Engine serves many threads through one Whoosh searcher guarded by a lock: Whoosh readers
+keep file positions (not thread-safe), search is bound by the GIL anyway (a process per core
+gives parallelism: `tracuu serve --workers 2`), and one searcher means one mapping of the index
+per process instead of one per thread. Snippets and SQLite reads happen outside the lock. The
+searcher is reopened when an import or a rebuild changed the index, checked at most once per
 `refresh_interval` seconds, so new articles show up without a restart.
 """
 
@@ -84,13 +87,18 @@ class SearchResult:
         return asdict(self)
 
 
-class _ThreadState(threading.local):
+class _IndexState:
+    """The one open index of an Engine: searcher, plan executor, generation."""
+
     folder: Path | None = None
     ix: Any = None
     searcher: Any = None
     ranker: Ranker | None = None
     gen: int = -1  # TOC generation the searcher was opened at
     checked: float = 0.0
+
+
+class _ThreadState(threading.local):
     db: ArticleDB | None = None
 
 
@@ -103,19 +111,20 @@ class Engine:
         self.paths = Paths(Path(data_dir))
         self.refresh_interval = refresh_interval
         self._local = _ThreadState()
+        self._idx = _IndexState()
+        self._lock = threading.RLock()  # guards self._idx and everything read through it
         self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._vocab: tuple[tuple[str, int], Vocabulary, Speller] | None = None
-        self._vocab_lock = threading.Lock()
         self._facets: tuple[tuple[str, int], dict[str, list[tuple[str, int]]]] | None = None
         self._postings = PostingsCache(None)
 
     # -- plumbing -------------------------------------------------------------------------------
 
     def searcher(self) -> Any:
-        """This thread's up-to-date searcher (raises IndexMissing before the first import)."""
-        st = self._local
+        """The up-to-date searcher (raises IndexMissing before the first import); hold _lock."""
+        st = self._idx
         now = time.monotonic()
         if st.searcher is not None and now - st.checked < self.refresh_interval:
             return st.searcher
@@ -137,23 +146,24 @@ class Engine:
                 st.searcher = st.searcher.refresh()
             except (OSError, whoosh_index.IndexError):  # a rebuild swapped folders under us
                 st.searcher = None
+                st.checked = 0.0
                 return self.searcher()
         return st.searcher
 
     def generation(self) -> tuple[str, int]:
         """Identifies the index version a result was computed on (for caches)."""
-        self.searcher()
-        return (str(self._local.folder), self._local.gen)
+        with self._lock:
+            self.searcher()
+            return (str(self._idx.folder), self._idx.gen)
 
     def ranker(self) -> Ranker:
-        """This thread's plan executor over its current searcher."""
+        """The plan executor over the current searcher; hold _lock."""
         s = self.searcher()
-        st = self._local
+        st = self._idx
         if st.ranker is None or st.ranker.searcher is not s:
             gen = self.generation()
-            with self._vocab_lock:
-                if self._postings.generation != gen:
-                    self._postings = PostingsCache(gen)
+            if self._postings.generation != gen:
+                self._postings = PostingsCache(gen)
             st.ranker = Ranker(s, self._postings)
         return st.ranker
 
@@ -166,18 +176,20 @@ class Engine:
         return st.db
 
     def doc_count(self) -> int:
-        return int(self.searcher().doc_count())
+        with self._lock:
+            return int(self.searcher().doc_count())
 
     def vocabulary(self) -> tuple[Vocabulary, Speller]:
         """The vocabulary of the current index generation (read once, shared by threads)."""
-        gen = self.generation()
-        with self._vocab_lock:
+        with self._lock:
+            gen = self.generation()
             if self._vocab is None or self._vocab[0] != gen:
                 vocab = Vocabulary(self.searcher().reader())
                 self._vocab = (gen, vocab, Speller(vocab))
             return self._vocab[1], self._vocab[2]
 
     def speller(self) -> Speller:
+        """The speller of the current generation; hold _lock while using it."""
         return self.vocabulary()[1]
 
     # -- API --------------------------------------------------------------------------------------
@@ -217,8 +229,16 @@ class Engine:
         return ranker.filter_docs(terms, start, end)
 
     def _search(self, req: SearchRequest) -> SearchResult:
-        ranker = self.ranker()
         pq = qb.parse(req.q)
+        with self._lock:
+            ranked, page_hits, suggestion = self._ranked(req, pq)
+        return self._with_snippets(req, pq, ranked.total, page_hits, suggestion)
+
+    def _ranked(
+        self, req: SearchRequest, pq: qb.ParsedQuery
+    ) -> tuple[Any, list[tuple[dict[str, Any], float | None]], str | None]:
+        """The index phase of a search (under the lock): page of stored fields, suggestion."""
+        ranker = self.ranker()
         allowed = self._filter_docs(ranker, req)
         offset = (req.page - 1) * req.size
         plan = None
@@ -245,6 +265,16 @@ class Engine:
             (s.stored_fields(d), score)
             for d, score in zip(ranked.docnums, ranked.scores, strict=True)
         ]
+        return ranked, page_hits, suggestion
+
+    def _with_snippets(
+        self,
+        req: SearchRequest,
+        pq: qb.ParsedQuery,
+        total: int,
+        page_hits: list[tuple[dict[str, Any], float | None]],
+        suggestion: str | None,
+    ) -> SearchResult:
         docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
         terms = pq.highlight_terms()
         hits = []
@@ -268,7 +298,7 @@ class Engine:
             )
         return SearchResult(
             query=req.q,
-            total=ranked.total,
+            total=total,
             page=req.page,
             size=req.size,
             took_ms=0.0,
@@ -282,7 +312,8 @@ class Engine:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Type-ahead completions of what the user is typing."""
-        return self.speller().complete(prefix, limit)
+        with self._lock:
+            return self.speller().complete(prefix, limit)
 
     def facets(self) -> dict[str, list[tuple[str, int]]]:
         """Sites, categories and document types with counts (for the filter menus)."""
@@ -293,12 +324,15 @@ class Engine:
         return self._facets[1]
 
     def close(self) -> None:
-        st = self._local
-        if st.searcher is not None:
-            st.searcher.close()
-            st.ix.close()
-            st.searcher = None
-            st.ranker = None
-        if st.db is not None:
-            st.db.close()
-            st.db = None
+        """Close the index and this thread's database connection."""
+        with self._lock:
+            st = self._idx
+            if st.searcher is not None:
+                st.searcher.close()
+                st.ix.close()
+                st.searcher = None
+                st.ranker = None
+        local = self._local
+        if local.db is not None:
+            local.db.close()
+            local.db = None
