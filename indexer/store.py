@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from indexer.bulk import BulkWriter, parallel_writer
 from indexer.codec import InliningCodec
@@ -408,4 +409,7 @@ def open_index_readonly(data_dir: Path | str) -> Any:
             f"the index in {folder} has schema version {version}, this tracuu needs "
             f"{SCHEMA_VERSION}: run `tracuu index rebuild`"
         )
-    return whoosh_index.open_dir(folder)
+    # No mmap: index pages then live in the OS page cache, shared by every worker process and
+    # not counted as any process's memory; each read is a pread-sized copy instead. Readers are
+    # used under one lock per process (search.engine), which the shared file position needs.
+    return FileStorage(str(folder), supports_mmap=False, readonly=True).open_index()

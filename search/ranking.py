@@ -36,7 +36,7 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(i) for i in range(256)], dtype=np.flo
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_W = np.zeros(0, dtype=np.float32)
 _INT = struct.Struct("!i")
-CACHE_BYTES = 64 * 1024 * 1024  # decoded posting lists kept per index generation
+CACHE_BYTES = 32 * 1024 * 1024  # decoded posting lists kept per index generation, per process
 CACHE_MIN_POSTINGS = 2048  # only long lists are worth keeping
 
 
