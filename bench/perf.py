@@ -772,7 +772,8 @@ def render(res: Results, command: str) -> str:
         "includes its SQLite article store. Plain Whoosh: id ID(stored, unique), title/body "
         "TEXT(stored) with StandardAnalyzer, one writer, limitmb=256, one commit.",
         "- In-process: tracuu = search.engine.Engine.search (10 hits with snippets, spelling "
-        "suggestion) on the procs=1 index (the default of `tracuu index import`); Whoosh = one "
+        "suggestion) on the procs=1 index (one segment; `tracuu index import` uses one process "
+        "per core, up to 4, for batches of 2,000+, as in the procs=2 rows); Whoosh = one "
         "reused searcher, MultifieldParser(title, body) (all words required), search(limit=10) "
         "plus hit.highlights('body') for each hit. Warm-up queries outside the mix run first.",
         "- HTTP: `tracuu serve --workers 2` vs a minimal Starlette app (bench.perf:whoosh_app, "
