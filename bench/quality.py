@@ -567,6 +567,9 @@ class TracuuSystem:
 
         return [h.id for h in self.engine.search(SearchRequest(q=q, size=K)).hits]
 
+    def close(self) -> None:
+        self.engine.close()
+
 
 class WhooshSystem:
     name = "whoosh"
@@ -596,6 +599,10 @@ class WhooshSystem:
     def run(self, q: str) -> list[str]:
         results = self.searcher.search(self.parser.parse(q), limit=K)
         return [r["id"] for r in results]
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
 
 
 _TANTIVY_SYNTAX = re.compile(r"[+\-^`:{}\"\[\]()~!\\*/<>=]")
@@ -642,6 +649,9 @@ class TantivySystem:
                 return []
         hits = self.searcher.search(query, K).hits
         return [self.searcher.doc(addr)["id"][0] for _, addr in hits]
+
+    def close(self) -> None:
+        """Nothing to release (tantivy frees its index with the object)."""
 
 
 SYSTEM_CLASSES = {"tracuu": TracuuSystem, "whoosh": WhooshSystem, "tantivy": TantivySystem}
@@ -804,6 +814,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tune:
         sysm = TracuuSystem(docs, cache)
         best = tune(sysm, queries)
+        sysm.close()
         print("best weights on dev:")
         for n in WEIGHTS:
             print(f"{n} = {best[n]:g}")
@@ -818,6 +829,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         built = sysm.index_seconds
         t2 = time.perf_counter()
         res[name] = score(chosen, sysm.run)
+        sysm.close()
         took = time.perf_counter() - t2
         idx = f"indexed in {built:.0f}s" if built is not None else "index cached"
         notes.append(f"{name}: {idx}, {len(chosen)} queries in {took:.1f}s")

@@ -80,7 +80,9 @@ def test_systems_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
     for cls in (bq.TracuuSystem, bq.WhooshSystem, bq.TantivySystem):
         system = cls(DOCS, tmp_path)
         results[system.name] = bq.score(queries, system.run)
+        system.close()
         again = cls(DOCS, tmp_path)  # the second time the cached index is used
+        again.close()
         assert again.index_seconds is None
     tr = results["tracuu"]
     assert tr["exact"][0] == 1.0 and tr["tone_swap"][0] == 1.0
