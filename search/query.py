@@ -241,12 +241,16 @@ def _scoring(pq: ParsedQuery, vocab: Vocabulary | None) -> list[tuple[str, str, 
             add("text_bi", p, W_BIGRAM if typed else W_BIGRAM_F * sc)
 
     for unit in pq.units:
+        longest = max(len(alt) for alt in unit.alternatives)
         for alt in unit.alternatives:
+            # 'ubnd' stands for the four syllables of 'ủy ban nhân dân': weigh it like them, or
+            # a title with only 'nhân dân' would outrank one that says UBND.
+            k = float(longest) if unit.kind == "abbr" and len(alt) == 1 else 1.0
             for tok in alt:
-                add("text_f", fold(tok), W_FOLD)
-                add("text", tok, W_EXACT)
-                add("title", tok, W_TITLE)
-                add("title_f", fold(tok), W_TITLE_F * scale(tok))
+                add("text_f", fold(tok), W_FOLD * k)
+                add("text", tok, W_EXACT * k)
+                add("title", tok, W_TITLE * k)
+                add("title_f", fold(tok), W_TITLE_F * scale(tok) * k)
             for pair in _pairs(alt):
                 add_pair(pair)
     for run in pq.runs:
