@@ -71,8 +71,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     candidates: list[tuple[str, str | None]] = []
     if content_type and (m := _HEADER_CHARSET.search(content_type)):
         candidates.append(("header", _codec(m.group(1))))
-    if m := _META_CHARSET.search(body[:4096]):
-        candidates.append(("meta", _codec(m.group(1).decode("ascii", "replace"))))
+    if meta := _META_CHARSET.search(body[:4096]):
+        candidates.append(("meta", _codec(meta.group(1).decode("ascii", "replace"))))
     for bom, name in _BOMS:
         if body.startswith(bom):
             # A byte-order mark is unambiguous, whatever the labels say (WHATWG does the same).

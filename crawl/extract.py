@@ -323,9 +323,9 @@ def _find_category(soup: BeautifulSoup, rules: SiteRules, title: str | None,
             continue
         crumbs = [_text(a) for a in trail.find_all("a")] or [_text(li) for li in
                                                             trail.find_all("li")]
-        found = [c for c in (_crumb_text(c, title) for c in crumbs) if c]
-        if found:
-            return found[-1]
+        kept = [c for c in (_crumb_text(c, title) for c in crumbs) if c]
+        if kept:
+            return kept[-1]
     sections = [obj["articleSection"] for obj in ld if isinstance(obj.get("articleSection"), str)]
     for text in [*sections, _meta(metas, "article:section") or ""]:
         if found := _crumb_text(unicodedata.normalize("NFC", text), title):

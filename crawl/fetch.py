@@ -86,7 +86,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def backoff_delay(attempt: int, base: float, rand: float, cap: float = 300.0) -> float:
     """Exponential back-off with full jitter above half the step: base·2^attempt·(0.5..1)."""
-    return min(cap, base * (2**attempt) * (0.5 + rand / 2))
+    growth: int = 2**attempt  # int ** int is typed Any (a negative exponent gives a float)
+    return min(cap, base * growth * (0.5 + rand / 2))
 
 
 def product_token(user_agent: str) -> str:
@@ -247,6 +248,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        wait: float | None  # a back-off delay, or the server's Retry-After (absent or bad: None)
         for attempt in range(policy.retries + 1):
             last = attempt == policy.retries
             with self._turn(url, policy) as gate:

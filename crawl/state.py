@@ -82,7 +82,8 @@ def next_visit(kind: str, now: float, unchanged: int, site: Site) -> float:
     """When to come back: listings often, articles rarely and more rarely while they stay put."""
     if kind in HUB_KINDS or kind == "page":
         return now + site.revisit_listings
-    return now + min(site.revisit_articles * 2 ** min(unchanged, 16), MAX_REVISIT)
+    growth: int = 2 ** min(unchanged, 16)  # int ** int is typed Any
+    return now + min(site.revisit_articles * growth, MAX_REVISIT)
 
 
 class State:
@@ -106,7 +107,8 @@ class State:
 
     def get(self, url: str) -> PageState | None:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM pages WHERE url = ?", (url,)).fetchone()
-        return PageState(*row[:-1], has_raw=bool(row[-1])) if row else None
+        # The row is untyped (Any): its first 17 columns are PageState's fields before has_raw.
+        return PageState(*row[:-1], has_raw=bool(row[-1])) if row else None  # type: ignore[misc]
 
     def raw(self, url: str) -> bytes | None:
         """The stored page body, decompressed."""
@@ -204,7 +206,7 @@ class State:
             f"SELECT {_COLUMNS}, raw FROM pages WHERE raw IS NOT NULL ORDER BY url"
         ).fetchall()
         for row in rows:
-            st = PageState(*row[:-2], has_raw=True)
+            st = PageState(*row[:-2], has_raw=True)  # type: ignore[misc]  # 17 untyped columns
             if sites is None or st.site in sites:
                 yield st, zlib.decompress(row[-1])
 

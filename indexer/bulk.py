@@ -10,12 +10,12 @@ fields, length columns, deletions, merges, the TOC — is Whoosh's own SegmentWr
 from __future__ import annotations
 
 from array import array
-from typing import Any
+from typing import Any, TypeAlias
 
 from whoosh import multiproc as whoosh_multiproc
 from whoosh.writing import SegmentWriter
 
-Postings = tuple[array, array, bytearray]
+Postings: TypeAlias = "tuple[array[int], array[float], bytearray]"
 
 
 class BulkPool:

@@ -30,7 +30,7 @@ class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         return super().finish_postings()
 
     def add_many(
-        self, ids: array, weights: array, values: bytes, lengths: list[int] | None
+        self, ids: array[int], weights: array[float], values: bytes, lengths: list[int] | None
     ) -> None:
         """Add a whole posting list (sorted ids) at once: the bulk path of indexer.bulk."""
         fixed = self._format.fixed_value_size()
