@@ -35,6 +35,7 @@ test-slow: install
 
 lint: install
 	$(BIN)/ruff check indexer search crawl tests bench
+	$(BIN)/mypy
 
 bench-quality: install
 	$(BIN)/python -m bench.quality
