@@ -390,12 +390,6 @@ class Store:
         log.info("index rebuilt in %s: %d articles", folder.name, n)
         return n
 
-    def optimize(self) -> None:
-        """Merge all segments into one (faster searches after a big import)."""
-        ix = self._open_or_create()
-        ix.optimize()
-        ix.close()
-
 
 def open_index_readonly(data_dir: Path | str) -> Any:
     """Open the live index for searching, or raise IndexMissing."""

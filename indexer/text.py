@@ -190,21 +190,6 @@ def analyze(text: str) -> Analysis:
     )
 
 
-def tokens(text: str) -> list[str]:
-    """Exact tokens of a text."""
-    return list(analyze(text).tokens)
-
-
 def has_diacritics(text: str) -> bool:
     """True when folding changes the text (it carries Vietnamese marks or đ)."""
     return fold(text) != text
-
-
-def is_docnum(token: str) -> bool:
-    """True for a whole document-number token such as 123/kh-ubnd."""
-    return re.fullmatch(_DOCNUM, token) is not None
-
-
-def normalize_docnum(raw: str) -> str:
-    """The index form of a document number as typed (NFC, lower case, en dash → hyphen)."""
-    return _canon_docnum(canonical(raw.strip()))

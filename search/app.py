@@ -145,6 +145,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         Route("/van-ban/{id:path}", views.document_page, name="document_page"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Read the index's vocabulary before the first visitor does (about a second on 45k

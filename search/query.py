@@ -203,10 +203,6 @@ class Plan:
     excluded: tuple[Term, ...]
     scoring: tuple[tuple[str, str, float], ...]  # (field, text, weight)
 
-    @property
-    def empty(self) -> bool:
-        return not self.units
-
 
 def _pair_terms(pair: str, vocab: Vocabulary | None) -> list[tuple[str, bool]]:
     """Exact pairs to look for: the typed one (True), and the index's pairs folding like it."""
