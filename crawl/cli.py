@@ -28,6 +28,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from crawl.run import crawl
     from crawl.sites import load_sites
 
+    # trafilatura logs a WARNING for every page it finds no text in ("discarding data: None");
+    # our own per-page log lines and the run report already say which pages were skipped.
+    if not args.verbose:
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
     if args.crawl_config:
         settings = Settings.load(config_file=args.crawl_config, data_dir=args.data_dir)
     sites = load_sites(settings, args.site, args.max_pages)
