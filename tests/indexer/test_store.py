@@ -166,3 +166,34 @@ def test_sigkill_mid_import_loses_nothing(tmp_path: Path) -> None:
     assert rerun.returncode == 0, rerun.stderr
     ids = _ids_in_index(data)
     assert len(ids) == len(set(ids)) == len(objs)
+
+
+def test_parallel_import_matches_single_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big batches go through worker processes; the index holds the same documents and terms."""
+    import indexer.store as store_mod
+
+    monkeypatch.setattr(store_mod, "MULTIPROCESS_MIN", 10)
+    used: list[int] = []
+    real = store_mod.parallel_writer
+
+    def spy(ix: object, procs: int, **kwargs: object) -> object:
+        used.append(procs)
+        return real(ix, procs, **kwargs)
+
+    monkeypatch.setattr(store_mod, "parallel_writer", spy)
+    with Store(tmp_path / "one", procs=1) as store:
+        import_files(store, [ARTICLES])
+    with Store(tmp_path / "two", procs=2) as store:
+        import_files(store, [ARTICLES])
+    assert used == [2]  # only the procs=2 store took the worker-process path
+    assert _ids_in_index(tmp_path / "two") == _ids_in_index(tmp_path / "one")
+    ix_one, ix_two = open_index_readonly(tmp_path / "one"), open_index_readonly(tmp_path / "two")
+    try:
+        with ix_one.searcher() as a, ix_two.searcher() as b:
+            for field, term in [("text_f", "dan"), ("text_bi", "nhân dân"), ("title", "xã")]:
+                assert a.doc_frequency(field, term) == b.doc_frequency(field, term) > 0
+    finally:
+        ix_one.close()
+        ix_two.close()
