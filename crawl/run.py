@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from crawl.address import is_loopback_site
 from crawl.discover import (
     FEEDS,
     HUBS,
@@ -34,7 +35,7 @@ from crawl.discover import (
     parse_sitemap,
 )
 from crawl.errors import Disallowed, FetchError, PageTooLarge
-from crawl.fetch import Fetcher, Page, Policy
+from crawl.fetch import Fetcher, Page, Policy, site_origins
 from crawl.report import RunReport, SiteReport, article_hash, write_report
 from crawl.sites import Site
 from crawl.state import ERROR_RETRY, GONE_RECHECK, HUB_KINDS, PageState, State, next_visit
@@ -68,8 +69,10 @@ def _html(content_type: str | None) -> bool:
 
 def policy_for(site: Site, **overrides: Any) -> Policy:
     """The fetch policy of a site (tests shorten back-offs through overrides)."""
-    base = Policy(delay=site.delay, read_timeout=site.timeout, retries=site.retries,
-                  max_bytes=site.max_bytes)
+    base = Policy(delay=site.delay, read_timeout=site.timeout, deadline=site.timeout,
+                  retries=site.retries, max_bytes=site.max_bytes,
+                  origins=site_origins(site.start_urls, site.hosts),
+                  allow_loopback=is_loopback_site(urlsplit(site.start_urls[0]).hostname or ""))
     return Policy(**{**asdict(base), **overrides})
 
 
