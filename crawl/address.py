@@ -1,4 +1,7 @@
-"""Where the crawler may connect, checked at connect time, and the per-request deadline.
+"""Where the crawler may go: a site's origins, the addresses it may connect to, the deadline.
+
+`site_origins()` and `origin_of()` say which scheme, host and port belong to a site (redirects
+and requests outside them are refused before anything is sent).
 
 `refusal()` is the pure rule: private, loopback, link-local, multicast, reserved and cloud
 metadata addresses are refused (loopback only allowed for a site that is itself on loopback).
@@ -22,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -98,6 +102,46 @@ def is_loopback_site(host: str, resolver: Resolver = resolve) -> bool:
     except (OSError, ValueError):
         return False
     return bool(found) and all(ip.is_loopback for ip in found)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """'scheme://host:port' with the port always written; None for anything but http(s)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port or DEFAULT_PORTS[scheme]}"
+
+
+def site_origins(start_urls: Iterable[str], hosts: Iterable[str] = ()) -> frozenset[str]:
+    """The origins of a site: every host with the scheme and port of each start URL.
+
+    An http site on port 80 also gets https on 443 for the same hosts: portals that moved to
+    https redirect every old URL there, and it is the same host (never the other way round).
+    """
+    names = {h.lower() for h in hosts}
+    out: set[str] = set()
+    for url in start_urls:
+        origin = origin_of(url)
+        if origin is None:
+            continue
+        parts = urlsplit(origin)
+        scheme, port = parts.scheme, parts.port
+        for host in names | {(parts.hostname or "").lower()}:
+            name = f"[{host}]" if ":" in host else host
+            out.add(f"{scheme}://{name}:{port}")
+            if (scheme, port) == ("http", 80):
+                out.add(f"https://{name}:443")
+    return frozenset(out)
 
 
 class Refused(Exception):

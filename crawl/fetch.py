@@ -14,14 +14,23 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from protego import Protego
 
-from crawl.address import Overdue, PinnedTransport, Refused, Resolver, deadline, names_loopback
+from crawl.address import (
+    Overdue,
+    PinnedTransport,
+    Refused,
+    Resolver,
+    deadline,
+    names_loopback,
+    origin_of,
+    site_origins,
+)
 from crawl.address import resolve as dns_resolve
 from crawl.errors import (
     BlockedAddress,
@@ -111,46 +120,6 @@ def backoff_delay(attempt: int, base: float, rand: float, cap: float = 300.0) ->
 def product_token(user_agent: str) -> str:
     """'tracuu/0.1 (+https://…)' → 'tracuu', the name robots.txt groups are matched against."""
     return user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else "*"
-
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin_of(url: str) -> str | None:
-    """'scheme://host:port' with the port always written; None for anything but http(s)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # a port that is not a number, or out of range
-        return None
-    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    if scheme not in DEFAULT_PORTS or not host:
-        return None
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{port or DEFAULT_PORTS[scheme]}"
-
-
-def site_origins(start_urls: Iterable[str], hosts: Iterable[str] = ()) -> frozenset[str]:
-    """The origins of a site: every host with the scheme and port of each start URL.
-
-    An http site on port 80 also gets https on 443 for the same hosts: portals that moved to
-    https redirect every old URL there, and it is the same host (never the other way round).
-    """
-    names = {h.lower() for h in hosts}
-    out: set[str] = set()
-    for url in start_urls:
-        origin = origin_of(url)
-        if origin is None:
-            continue
-        parts = urlsplit(origin)
-        scheme, port = parts.scheme, parts.port
-        for host in names | {(parts.hostname or "").lower()}:
-            name = f"[{host}]" if ":" in host else host
-            out.add(f"{scheme}://{name}:{port}")
-            if (scheme, port) == ("http", 80):
-                out.add(f"https://{name}:443")
-    return frozenset(out)
 
 
 @dataclass

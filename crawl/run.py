@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from crawl.address import is_loopback_site
+from crawl.address import is_loopback_site, site_origins
 from crawl.discover import (
     FEEDS,
     HUBS,
@@ -35,7 +35,7 @@ from crawl.discover import (
     parse_sitemap,
 )
 from crawl.errors import Disallowed, FetchError, PageTooLarge
-from crawl.fetch import Fetcher, Page, Policy, site_origins
+from crawl.fetch import Fetcher, Page, Policy
 from crawl.report import RunReport, SiteReport, article_hash, write_report
 from crawl.sites import Site
 from crawl.state import ERROR_RETRY, GONE_RECHECK, HUB_KINDS, PageState, State, next_visit

@@ -7,16 +7,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from crawl.address import origin_of, site_origins
 from crawl.errors import Disallowed, FetchError, OffSite, OffSiteRedirect, PageTooLarge
-from crawl.fetch import (
-    Fetcher,
-    Policy,
-    backoff_delay,
-    origin_of,
-    parse_retry_after,
-    product_token,
-    site_origins,
-)
+from crawl.fetch import Fetcher, Policy, backoff_delay, parse_retry_after, product_token
 
 ROBOTS = "User-agent: *\nDisallow: /quan-tri/\nCrawl-delay: 2\n"
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawl.address import PinnedTransport, is_loopback_site, refusal
+from crawl.address import PinnedTransport, is_loopback_site, refusal, site_origins
 from crawl.errors import BlockedAddress, DeadlineExceeded, OffSiteRedirect
-from crawl.fetch import Fetcher, Policy, site_origins
+from crawl.fetch import Fetcher, Policy
 from crawl.run import crawl
 from crawl.sites import generic_site
 from indexer.config import Settings
