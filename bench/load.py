@@ -15,8 +15,9 @@ What it does, as a provincial server would see it:
   * for each concurrency (closed loop: each virtual visitor sends its next request when the
     last one is answered) a fixed time, first alone, then while `tracuu index import` runs
     again and again with new articles (batches of --batch);
-  * throughput, p50/p95/p99/max, errors (anything but 200, and timeouts), the RSS of the
-    server's processes sampled every 0.5 s, and the load generator's own CPU use.
+  * throughput, p50/p95/p99/max, the longest silence (no answer at all came back: a stalled
+    server), errors (anything but 200, and timeouts), the RSS of the server's processes sampled
+    every 0.5 s, and the load generator's own CPU use.
 
 The load generator is Python (asyncio + httpx) rather than wrk: it records each request's kind,
 so latencies break down per kind and the slowest requests are named; at the rates this server
@@ -170,6 +171,8 @@ class Phase:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # the load generator's own CPU time
     done: list[tuple[str, float, int, str]] = field(default_factory=list)  # kind, ms, status, path
+    ends: list[float] = field(default_factory=list)  # when each answer came (perf_counter)
+    started: float = 0.0
     imports: list[tuple[int, int, float]] = field(default_factory=list)
     docs_after: int | None = None
 
@@ -181,6 +184,12 @@ class Phase:
     def ms(self, kind: str | None = None) -> list[float]:
         return [m for k, m, _, _ in self.done if kind is None or k == kind]
 
+    @property
+    def longest_silence(self) -> float:
+        """The longest time (ms) in which no answer at all came back: the server stalled."""
+        marks = [self.started, *sorted(self.ends)]
+        return max((b - a for a, b in itertools.pairwise(marks)), default=0.0) * 1000
+
 
 async def drive(url: str, mix: Sequence[Request], phase: Phase, seconds: float,
                 max_requests: int, offset: int) -> None:
@@ -189,6 +198,7 @@ async def drive(url: str, mix: Sequence[Request], phase: Phase, seconds: float,
     limits = httpx.Limits(max_connections=phase.concurrency,
                           max_keepalive_connections=phase.concurrency)
     cpu0, t0 = time.process_time(), time.perf_counter()
+    phase.started = t0
     end = t0 + seconds
     async with httpx.AsyncClient(base_url=url, limits=limits,
                                  timeout=REQUEST_TIMEOUT) as client:
@@ -203,7 +213,9 @@ async def drive(url: str, mix: Sequence[Request], phase: Phase, seconds: float,
                     status = -1
                 except httpx.HTTPError:
                     status = 0
-                phase.done.append((req.kind, (time.perf_counter() - t) * 1000, status, req.path))
+                end_t = time.perf_counter()
+                phase.done.append((req.kind, (end_t - t) * 1000, status, req.path))
+                phase.ends.append(end_t)
 
         await asyncio.gather(*(visitor() for _ in range(phase.concurrency)))
     phase.seconds = time.perf_counter() - t0
@@ -250,8 +262,8 @@ def _rss(values: list[float]) -> str:
 def report(phases: Sequence[Phase], rss: RssSampler, info: dict[str, str]) -> str:
     lines = [
         "| import running | concurrency | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| errors | server RSS MB (start → peak → end) | generator CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| longest silence ms | errors | server RSS MB (start → peak → end) | generator CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in phases:
         ms, errs = p.ms(), p.errors
@@ -260,7 +272,8 @@ def report(phases: Sequence[Phase], rss: RssSampler, info: dict[str, str]) -> st
         lines.append(
             f"| {'yes' if p.importing else 'no'} | {p.concurrency} | {len(ms):,} "
             f"| {len(ms) / p.seconds:.1f} | {_ms(pct(ms, 50))} | {_ms(pct(ms, 95))} "
-            f"| {_ms(pct(ms, 99))} | {_ms(max(ms, default=float('nan')))} | {err} "
+            f"| {_ms(pct(ms, 99))} | {_ms(max(ms, default=float('nan')))} "
+            f"| {_ms(p.longest_silence)} | {err} "
             f"| {_rss(rss.of(p.label))} | {100 * p.cpu_seconds / p.seconds:.0f}% |")
     out = [f"# Load: `python -m bench.load` ({info['args']})", "", info["setup"], "",
            *lines, ""]
