@@ -153,10 +153,11 @@ BLOCKED = {
     "169.254.169.254": "cloud metadata", "169.254.1.1": "link-local",
     "fd00:ec2::254": "cloud metadata", "100.100.100.200": "cloud metadata",
     "fe80::1": "link-local", "fc00::1": "private", "224.0.0.1": "multicast", "ff02::1": "multicast",
-    "0.0.0.0": "unspecified", "240.0.0.1": "reserved", "255.255.255.255": "reserved",
-    "100.64.0.1": "not globally routable", "::ffff:127.0.0.1": "loopback",
+    "0.0.0.0": "unspecified", "240.0.0.1": "reserved", "::ffff:127.0.0.1": "loopback",
     "::ffff:169.254.169.254": "cloud metadata", "64:ff9b::a9fe:a9fe": "cloud metadata",
-    "2002:a9fe:a9fe::1": "cloud metadata", "192.0.2.1": "private",
+    "2002:a9fe:a9fe::1": "cloud metadata",
+    # Refused for one reason or another (Python versions file them differently):
+    "255.255.255.255": "", "100.64.0.1": "", "192.0.2.1": "", "2001:db8::1": "",
 }
 
 
