@@ -40,6 +40,27 @@ def _codec(label: str | None) -> str | None:
         return None
 
 
+# A declared charset is kept when the bytes it cannot decode are a sliver of the text: one bad
+# byte (a stray paste, a body cut mid-letter) costs one replaced character, not the whole page.
+# A wrong label fails on most accented letters and falls through to the next source.
+MAX_BAD = 2  # undecodable bytes accepted whatever the text ...
+MAX_BAD_SHARE = 0.02  # ... or this share of the non-ASCII characters that did decode
+
+
+def _fit(body: bytes, codec: str) -> tuple[int, int]:
+    """(non-ASCII characters decoded, bytes that could not be) for these bytes in a codec."""
+    text = body.decode(_ALIASES.get(codec, codec), errors="replace")
+    bad = text.count("\ufffd")
+    if bad and codec == "utf_8":
+        bad -= body.count("\ufffd".encode())  # a replacement character the page really holds
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return good, bad
+
+
+def _mostly(good: int, bad: int) -> bool:
+    return bad <= max(MAX_BAD, MAX_BAD_SHARE * good)
+
+
 def _is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
@@ -52,16 +73,13 @@ def _usable(body: bytes, codec: str) -> bool:
     """False when a declared charset is clearly wrong for these bytes."""
     if codec in _WESTERN and not body.isascii() and _is_utf8(body):
         return False  # a Western default over valid multi-byte UTF-8: the label lies
-    try:
-        body.decode(_ALIASES.get(codec, codec))
-    except UnicodeDecodeError:
-        return False
-    return True
+    return _mostly(*_fit(body, codec))
 
 
 def _detect(body: bytes) -> str:
-    if _is_utf8(body):
-        return "utf_8"
+    good, bad = _fit(body, "utf_8")
+    if not bad or (good > bad and _mostly(good, bad)):
+        return "utf_8"  # UTF-8 but for a stray byte: detection would guess a Western charset
     best = from_bytes(body[:200_000]).best()
     return best.encoding if best is not None else "cp1252"
 

@@ -2,12 +2,21 @@
 
     TracuuError (indexer.errors)       exit 1
     └── CrawlError                     a crawl that cannot go on (carries the reason)
-        └── FetchError                 one URL could not be fetched (carries url and reason)
+        └── FetchError                 one URL could not be fetched (carries url, reason, kind)
             ├── PageTooLarge           the body passed the size limit (carries the limit)
-            └── Disallowed             robots.txt forbids the URL
+            ├── Disallowed             robots.txt forbids the URL
+            ├── OffSite                the URL is outside the site's origins (carries target)
+            │   └── OffSiteRedirect    a redirect leads outside them: nothing is asked of the target
+            ├── BlockedAddress         the host resolves to an address never connected to
+            └── DeadlineExceeded       the whole request took longer than allowed
+
+`kind` is a short fixed label per class ("off-site redirect", "deadline", ...) a crawl report can
+count by, where `reason` is the full sentence for the log.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from indexer.errors import TracuuError
 
@@ -19,6 +28,8 @@ class CrawlError(TracuuError):
 class FetchError(CrawlError):
     """One URL could not be fetched; the crawl counts it and goes on."""
 
+    kind: ClassVar[str] = "failed"
+
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
@@ -28,6 +39,8 @@ class FetchError(CrawlError):
 class PageTooLarge(FetchError):
     """The response body is larger than the configured maximum."""
 
+    kind = "too large"
+
     def __init__(self, url: str, limit: int) -> None:
         super().__init__(url, f"larger than {limit} bytes")
         self.limit = limit
@@ -36,5 +49,45 @@ class PageTooLarge(FetchError):
 class Disallowed(FetchError):
     """robots.txt forbids fetching this URL."""
 
+    kind = "disallowed"
+
     def __init__(self, url: str) -> None:
         super().__init__(url, "disallowed by robots.txt")
+
+
+class OffSite(FetchError):
+    """The URL is outside the site's origins (scheme, host, port): it is not requested."""
+
+    kind = "off-site"
+    what = "request"
+
+    def __init__(self, url: str, target: str) -> None:
+        super().__init__(url, f"{self.what} to {target} is off-site")
+        self.target = target
+
+
+class OffSiteRedirect(OffSite):
+    """A redirect leads outside the site: neither the target nor its robots.txt is requested."""
+
+    kind = "off-site redirect"
+    what = "redirect"
+
+
+class BlockedAddress(FetchError):
+    """The host resolves only to addresses the crawler never connects to (private, metadata...)."""
+
+    kind = "blocked address"
+
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(url, f"blocked address: {detail}")
+        self.detail = detail
+
+
+class DeadlineExceeded(FetchError):
+    """Connecting and reading the whole answer took longer than the per-request deadline."""
+
+    kind = "deadline"
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(url, f"deadline of {seconds:g}s exceeded")
+        self.seconds = seconds

@@ -1,7 +1,9 @@
-"""Polite HTTP: robots.txt, one request in flight per host, jittered delays, retries, size caps.
+"""Polite, bounded HTTP: robots.txt, one request in flight per host, jittered delays, retries,
+size caps, a deadline per request, redirects kept within the site, no private addresses.
 
-The pure parts (Retry-After, back-off, robots verdicts) are functions; Fetcher is the thin shell
-around one httpx.Client. Clock, sleep and randomness are injectable so tests run without waiting.
+The pure parts (Retry-After, back-off, robots verdicts, origins) are functions; Fetcher is the thin
+shell around httpx clients (crawl.address checks where they connect). Clock, sleep and randomness
+are injectable so tests run without waiting.
 """
 
 from __future__ import annotations
@@ -19,7 +21,26 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from crawl.errors import Disallowed, FetchError, PageTooLarge
+from crawl.address import (
+    Overdue,
+    PinnedTransport,
+    Refused,
+    Resolver,
+    deadline,
+    names_loopback,
+    origin_of,
+    site_origins,
+)
+from crawl.address import resolve as dns_resolve
+from crawl.errors import (
+    BlockedAddress,
+    DeadlineExceeded,
+    Disallowed,
+    FetchError,
+    OffSite,
+    OffSiteRedirect,
+    PageTooLarge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +58,17 @@ class Policy:
     delay: float = 1.0  # minimum seconds between two requests (robots Crawl-delay wins if longer)
     jitter: float = 0.5  # up to this fraction of the delay is added at random
     connect_timeout: float = 10.0
-    read_timeout: float = 20.0
+    read_timeout: float = 20.0  # one socket read
+    deadline: float = 30.0  # the whole request: connect, headers and body (a dripping server)
     retries: int = 3  # extra attempts on 429/5xx and network errors
     backoff: float = 2.0  # first back-off in seconds, doubled each attempt
     max_wait: float = 300.0  # a Retry-After longer than this gives the URL up for this run
     max_bytes: int = 5_000_000
+    # Where requests and redirects may go, as site_origins() gives them; empty: the origin of
+    # the URL asked for (and its https upgrade).
+    origins: frozenset[str] = frozenset()
+    # Connect to loopback addresses? None: only when the URL asked for names a loopback host.
+    allow_loopback: bool | None = None
 
 
 @dataclass
@@ -126,7 +153,11 @@ class _Gate:
 
 
 class Fetcher:
-    """GETs through one httpx.Client, polite per host; close() it (or use `with`)."""
+    """GETs through httpx, polite per host and bounded per request; close() it (or use `with`).
+
+    Without a `transport`, connections go through crawl.address.PinnedTransport (one per
+    loopback verdict, so a connection opened for a loopback site never serves another).
+    """
 
     def __init__(
         self,
@@ -136,14 +167,12 @@ class Fetcher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
+        resolver: Resolver = dns_resolve,
     ) -> None:
         self.user_agent = user_agent
         self.agent = product_token(user_agent)
-        self.client = httpx.Client(
-            headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Language": "vi,en;q=0.5"},
-            transport=transport,
-            follow_redirects=False,  # each hop goes through robots and the host gate
-        )
+        self.transport, self.resolver = transport, resolver
+        self._clients: dict[bool, httpx.Client] = {}
         self.clock, self.sleep, self.rand = clock, sleep, rand
         self._gates: dict[str, _Gate] = {}
         self._gates_lock = threading.Lock()
@@ -151,13 +180,30 @@ class Fetcher:
         self.requests = 0
 
     def close(self) -> None:
-        self.client.close()
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
 
     def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _client(self, allow_loopback: bool) -> httpx.Client:
+        key = allow_loopback and self.transport is None
+        with self._gates_lock:
+            if key not in self._clients:
+                transport = self.transport or PinnedTransport(
+                    allow_loopback=key, resolver=self.resolver)
+                self._clients[key] = httpx.Client(
+                    headers={"User-Agent": self.user_agent, "Accept": ACCEPT,
+                             "Accept-Language": "vi,en;q=0.5"},
+                    transport=transport,
+                    follow_redirects=False,  # each hop is checked: scope, robots, host gate
+                    trust_env=False,  # a proxy from the environment would bypass the checks
+                )
+            return self._clients[key]
 
     def _gate(self, host: str) -> _Gate:
         with self._gates_lock:
@@ -202,6 +248,12 @@ class Fetcher:
             )
         except PageTooLarge:
             return Robots(None)
+        except OffSiteRedirect:
+            # RFC 9309: a robots.txt that cannot be followed is "unavailable" (as a 4xx): allow.
+            log.info("robots.txt of %s redirects off-site: treated as absent", origin)
+            return Robots(None)
+        except (BlockedAddress, OffSite):
+            raise  # the site itself may not be reached: say why rather than guess
         except FetchError as exc:
             log.warning("robots.txt unreachable, not crawling %s: %s", origin, exc.reason)
             return Robots(None, disallow_all=True)
@@ -220,28 +272,43 @@ class Fetcher:
     def get(
         self, url: str, policy: Policy, etag: str | None = None, last_modified: str | None = None
     ) -> Page:
-        """GET politely: robots, host turn, retries, redirects (each hop checked), size cap."""
+        """GET politely: scope, robots, host turn, retries, redirects (each hop checked), caps.
+
+        Raises FetchError: OffSite(Redirect), BlockedAddress, DeadlineExceeded, PageTooLarge,
+        Disallowed, or a plain FetchError after the retries.
+        """
         return self._get(url, policy, etag, last_modified, check_robots=True)
 
     def _get(
         self, url: str, policy: Policy, etag: str | None, last_modified: str | None,
         check_robots: bool,
     ) -> Page:
+        scope = policy.origins or site_origins([url])
+        if origin_of(url) not in scope:
+            raise OffSite(url, url)
+        loopback = policy.allow_loopback
+        if loopback is None:
+            loopback = names_loopback(urlsplit(url).hostname or "")
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             if check_robots and not self.allowed(current, policy):
                 raise Disallowed(current)
-            page = self._attempts(current, policy, etag, last_modified)
+            page = self._attempts(current, policy, etag, last_modified, loopback)
             location = page.headers.get("location")
             if page.status not in REDIRECT_STATUSES or not location:
                 page.url = url
                 return page
-            current = urljoin(current, location)
+            target = urljoin(current, location.strip())
+            if origin_of(target) not in scope:
+                # Not followed, and nothing (not even robots.txt) is asked of the target.
+                raise OffSiteRedirect(url, target)
+            current = target
             etag = last_modified = None  # validators belong to the first URL only
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
     def _attempts(
-        self, url: str, policy: Policy, etag: str | None, last_modified: str | None
+        self, url: str, policy: Policy, etag: str | None, last_modified: str | None,
+        loopback: bool,
     ) -> Page:
         headers = {}
         if etag:
@@ -253,9 +320,9 @@ class Fetcher:
             last = attempt == policy.retries
             with self._turn(url, policy) as gate:
                 try:
-                    page = self._once(url, policy, headers)
-                except PageTooLarge:
-                    raise
+                    # FetchErrors (too large, deadline, blocked) are not retried: a server that
+                    # dripped for the whole deadline would hold the host for retries × deadline.
+                    page = self._once(url, policy, headers, loopback)
                 except httpx.HTTPError as exc:
                     if last:
                         raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
@@ -275,20 +342,31 @@ class Fetcher:
                 gate.next_ok = self.clock() + wait
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, url: str, policy: Policy, headers: dict[str, str]) -> Page:
-        timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    def _once(self, url: str, policy: Policy, headers: dict[str, str], loopback: bool) -> Page:
+        timeout = httpx.Timeout(min(policy.read_timeout, policy.deadline),
+                                connect=min(policy.connect_timeout, policy.deadline))
         self.requests += 1
-        with self.client.stream("GET", url, headers=headers, timeout=timeout) as resp:
-            hdrs = {k.lower(): v for k, v in resp.headers.items()}
-            declared = hdrs.get("content-length", "")
-            if declared.isdigit() and int(declared) > policy.max_bytes:
-                raise PageTooLarge(url, policy.max_bytes)
-            chunks, size = [], 0
-            for chunk in resp.iter_bytes():
-                size += len(chunk)
-                if size > policy.max_bytes:
+        client = self._client(loopback)
+        try:
+            with deadline(policy.deadline) as end, \
+                    client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+                hdrs = {k.lower(): v for k, v in resp.headers.items()}
+                declared = hdrs.get("content-length", "")
+                if declared.isdigit() and int(declared) > policy.max_bytes:
                     raise PageTooLarge(url, policy.max_bytes)
-                chunks.append(chunk)
+                chunks, size = [], 0
+                for chunk in resp.iter_bytes():
+                    size += len(chunk)
+                    if size > policy.max_bytes:
+                        raise PageTooLarge(url, policy.max_bytes)
+                    if time.monotonic() > end:  # a transport that does not bound its reads
+                        raise Overdue
+                    chunks.append(chunk)
+        except Overdue:
+            log.warning("GET %s cut at the %gs deadline", url, policy.deadline)
+            raise DeadlineExceeded(url, policy.deadline) from None
+        except Refused as exc:
+            raise BlockedAddress(url, str(exc)) from None
         log.debug("GET %s → %d (%d bytes)", url, resp.status_code, size)
         return Page(url, str(resp.url), resp.status_code, hdrs, b"".join(chunks))
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from crawl.address import is_loopback_site, site_origins
 from crawl.discover import (
     FEEDS,
     HUBS,
@@ -68,8 +69,10 @@ def _html(content_type: str | None) -> bool:
 
 def policy_for(site: Site, **overrides: Any) -> Policy:
     """The fetch policy of a site (tests shorten back-offs through overrides)."""
-    base = Policy(delay=site.delay, read_timeout=site.timeout, retries=site.retries,
-                  max_bytes=site.max_bytes)
+    base = Policy(delay=site.delay, read_timeout=site.timeout, deadline=site.timeout,
+                  retries=site.retries, max_bytes=site.max_bytes,
+                  origins=site_origins(site.start_urls, site.hosts),
+                  allow_loopback=is_loopback_site(urlsplit(site.start_urls[0]).hostname or ""))
     return Policy(**{**asdict(base), **overrides})
 
 

@@ -137,3 +137,49 @@ def test_unsure_legacy_is_left_and_logged(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.WARNING, logger="crawl.legacy"):
         assert detect_legacy(mixed) is None
     assert "legacy vni" in caplog.text
+
+
+# --- one bad byte must not change the decoding of the whole page (issue 13 §7) ----------------
+
+def _with_bad_byte(text: str, bad: bytes = b"\xff", head: str = "") -> bytes:
+    """A UTF-8 page with one invalid byte in the middle of its text."""
+    half = len(text) // 2
+    return _page(text[:half] + "@@" + text[half:], head).encode("utf-8").replace(b"@@", bad)
+
+
+@pytest.mark.parametrize(("content_type", "head"), [
+    ("text/html; charset=utf-8", ""),
+    (None, '<meta charset="utf-8">'),
+    (None, '<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">'),
+    (None, ""),
+], ids=["header", "meta-charset", "meta-http-equiv", "no-label"])
+def test_one_invalid_byte_in_utf8_is_replaced_alone(content_type: str | None, head: str) -> None:
+    text = " ".join(TEXTS)
+    decoded, encoding = decode_html(_with_bad_byte(text, head=head), content_type)
+    assert encoding == "utf-8"
+    half = len(text) // 2
+    assert text[:half] + "\ufffd" + text[half:] in decoded
+    assert decoded.count("\ufffd") == 1
+
+
+def test_a_truncated_last_character_is_replaced_alone() -> None:
+    # A body cut by the size limit in the middle of a multi-byte letter.
+    raw = _page(TEXTS[0]).encode("utf-8") + "Đắ".encode()[:-1]
+    decoded, encoding = decode_html(raw, "text/html; charset=utf-8")
+    assert encoding == "utf-8" and TEXTS[0] in decoded and decoded.count("\ufffd") == 1
+
+
+def test_an_undefined_byte_in_windows_1258_is_replaced_alone() -> None:
+    # 0x81 has no character in windows-1258; the rest of the page is still windows-1258.
+    raw = _cp1258(_page(TEXTS[0] + "#" + TEXTS[1])).replace(b"#", b"\x81")
+    decoded, encoding = decode_html(raw, "text/html; charset=windows-1258")
+    assert encoding == "cp1258"
+    assert f"{TEXTS[0]}\ufffd{TEXTS[1]}" in decoded
+
+
+def test_a_utf8_label_on_a_windows_1258_page_still_falls_through() -> None:
+    # Not one bad byte but every accented letter: the label is wrong, the meta tag is right.
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">'
+    raw = _cp1258(_page(" ".join(TEXTS), head))
+    decoded, encoding = decode_html(raw, "text/html; charset=utf-8")
+    assert encoding == "cp1258" and TEXTS[2] in decoded

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from crawl.errors import Disallowed, FetchError, PageTooLarge
+from crawl.address import origin_of, site_origins
+from crawl.errors import Disallowed, FetchError, OffSite, OffSiteRedirect, PageTooLarge
 from crawl.fetch import Fetcher, Policy, backoff_delay, parse_retry_after, product_token
 
 ROBOTS = "User-agent: *\nDisallow: /quan-tri/\nCrawl-delay: 2\n"
@@ -180,3 +181,113 @@ def test_redirects_are_followed_hop_by_hop() -> None:
             f.get("http://xa.gov.vn/loop", Policy())
         with pytest.raises(Disallowed):
             f.get("http://xa.gov.vn/to-admin", Policy())
+
+
+def hosts_seen(routes: dict[str, httpx.Response]) -> tuple[Fetcher, list[str], Clock]:
+    """A fetcher over a MockTransport answering `routes` (full URLs), recording every URL asked."""
+    clock, seen = Clock(), []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        seen.append(url)
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return routes.get(url, httpx.Response(200, text="ok"))
+
+    fetcher = Fetcher("tracuu/0.1", transport=httpx.MockTransport(route), clock=clock,
+                      sleep=clock.sleep, rand=lambda: 0.0)
+    return fetcher, seen, clock
+
+
+def moved(location: str, status: int = 302) -> httpx.Response:
+    return httpx.Response(status, headers={"Location": location})
+
+
+OFF_SITE = {
+    "other-host": "http://quangcao.example.com/bai-viet",
+    "same-ip-other-port": "http://xa.gov.vn:8080/bai-viet",
+    "downgrade-to-http": "http://xa.gov.vn/bai-viet",
+    "metadata": "http://169.254.169.254/latest/meta-data/",
+    "loopback": "http://127.0.0.1/quan-tri",
+    "file-scheme": "file:///etc/passwd",
+    "userinfo-trick": "https://xa.gov.vn@quangcao.example.com/",
+}
+
+
+@pytest.mark.parametrize("target", OFF_SITE.values(), ids=OFF_SITE.keys())
+def test_redirect_off_site_is_refused_and_the_target_never_asked(target: str) -> None:
+    start = "https://xa.gov.vn/tin"
+    fetcher, seen, _ = hosts_seen({start: moved(target)})
+    with fetcher, pytest.raises(OffSiteRedirect) as caught:
+        fetcher.get(start, Policy(origins=site_origins([start])))
+    assert caught.value.kind == "off-site redirect" and caught.value.target == target
+    # Only the site's own robots.txt and the redirecting page: not the target, not its robots.txt.
+    assert seen == ["https://xa.gov.vn/robots.txt", start]
+
+
+def test_redirects_within_the_site_are_followed() -> None:
+    start = "http://xa.gov.vn/tin"
+    routes = {
+        start: moved("https://xa.gov.vn/tin"),  # the https upgrade of the same host
+        "https://xa.gov.vn/tin": moved("https://www.xa.gov.vn/tin", 301),  # a www variant
+        "https://www.xa.gov.vn/tin": moved("https://cu.xa.gov.vn/tin"),  # an extra `hosts` entry
+    }
+    fetcher, seen, _ = hosts_seen(routes)
+    origins = site_origins([start], {"xa.gov.vn", "www.xa.gov.vn", "cu.xa.gov.vn"})
+    with fetcher:
+        page = fetcher.get(start, Policy(origins=origins))
+    assert (page.url, page.final_url, page.status) == (start, "https://cu.xa.gov.vn/tin", 200)
+    assert [u for u in seen if not u.endswith("robots.txt")] == [
+        start, "https://xa.gov.vn/tin", "https://www.xa.gov.vn/tin", "https://cu.xa.gov.vn/tin"]
+
+
+def test_without_site_origins_redirects_stay_on_the_asked_origin() -> None:
+    start = "http://xa.gov.vn/tin"
+    fetcher, seen, _ = hosts_seen({start: moved("http://www.xa.gov.vn/tin")})
+    with fetcher, pytest.raises(OffSiteRedirect):
+        fetcher.get(start, Policy())
+    assert "http://www.xa.gov.vn/tin" not in seen
+
+
+def test_a_url_outside_the_site_origins_is_not_requested() -> None:
+    # The frontier matches host names only; the fetcher also holds scheme and port.
+    fetcher, seen, _ = hosts_seen({})
+    origins = site_origins(["http://127.0.0.1:8001/"])
+    with fetcher, pytest.raises(OffSite) as caught:
+        fetcher.get("http://127.0.0.1:8002/bai-viet", Policy(origins=origins))
+    assert caught.value.kind == "off-site" and seen == []
+
+
+def test_robots_txt_redirecting_off_site_counts_as_absent() -> None:
+    clock, seen = Clock(), []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == "/robots.txt":
+            return moved("https://cdn.example.com/robots.txt")
+        return httpx.Response(200, text="ok")
+
+    with Fetcher("tracuu/0.1", transport=httpx.MockTransport(route), clock=clock,
+                 sleep=clock.sleep, rand=lambda: 0.0) as f:
+        assert f.get("https://xa.gov.vn/tin", Policy()).status == 200
+    assert seen == ["https://xa.gov.vn/robots.txt", "https://xa.gov.vn/tin"]
+
+
+@pytest.mark.parametrize(("url", "origin"), [
+    ("https://XA.gov.vn/tin?a=1", "https://xa.gov.vn:443"),
+    ("http://xa.gov.vn:8080/", "http://xa.gov.vn:8080"),
+    ("http://[::1]:8000/", "http://[::1]:8000"),
+    ("javascript:alert(1)", None),
+    ("http://xa.gov.vn:99999/", None),
+    ("//xa.gov.vn/", None),
+], ids=["default-port", "explicit-port", "ipv6", "javascript", "bad-port", "no-scheme"])
+def test_origin_of(url: str, origin: str | None) -> None:
+    assert origin_of(url) == origin
+
+
+def test_site_origins_upgrade_only_upwards() -> None:
+    assert site_origins(["http://xa.gov.vn/"], {"www.xa.gov.vn"}) == {
+        "http://xa.gov.vn:80", "https://xa.gov.vn:443",
+        "http://www.xa.gov.vn:80", "https://www.xa.gov.vn:443"}
+    assert site_origins(["https://xa.gov.vn/"]) == {"https://xa.gov.vn:443"}
+    assert site_origins(["http://127.0.0.1:8001/"]) == {"http://127.0.0.1:8001"}
