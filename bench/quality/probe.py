@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bench.quality.short import DOC_TYPES, _abbrev_groups, abbrev_forms, is_content
+from bench.quality.short import DOC_TYPES, _abbrev_groups, abbrev_forms, is_content, with_words
 from bench.quality.text import canon, fold, has_diacritics
 
 _NUM_SLASH = re.compile(r"(\d+)/(\d{4}|[^\W\d_]+)")
@@ -49,8 +49,7 @@ def infer_forms(text: str, words: set[str] | None) -> tuple[str, list[str]]:
         slot = abbrev_forms(abbrs, exps)
         low = fold(abbrs[0]).lower()
         if first in abbrs or (words is not None and first == low and low not in syllables):
-            tail = f" {canon(rest)}" if rest else ""
-            return "short_abbrev", [f + tail for f in slot]
+            return "short_abbrev", with_words(slot, canon(rest)) if rest else slot
         if canon(q) in (canon(e) for e in exps):
             return "short_abbrev", slot
     if has_diacritics(q):

@@ -3,7 +3,8 @@
   short_exact   a word of 1–3 syllables carrying diacritics, typed lower case: a word of the
                 Viet74K word list that the sample holds as a phrase, not made only of function
                 syllables (FUNCTION); drawn with a fixed seed, 50/175/75 of 1/2/3 syllables, each
-                spread evenly over how many articles hold it (1–9, 10–99, 100+)
+                spread evenly over how many articles hold it (1–9, 10–99, 100+; a single
+                syllable 10+: rarer ones are mostly pieces of longer words)
   short_folded  the same words typed without diacritics (đ→d)
   short_abbrev  official abbreviations (indexer/data/abbreviations.tsv) as written (UBND, KT-XH),
                 lower case without diacritics where that is not also a syllable (ubnd, hdnd; not
@@ -20,7 +21,9 @@ Relevance (bench.quality.relevance states the matching precisely):
                 dân vận (and any other such word folding to it), not dân vẫn (not a word);
   short_abbrev  the article holds the query with the abbreviation replaced by any of its written
                 forms (case-sensitive, standing alone: 45/QĐ-UBND does not hold UBND, HU is not
-                hu) or by any of its expansions, the context word following in the same clause;
+                hu; also without dots and hyphens: KTXH) or by any of its expansions (also with
+                its parts written out: kinh tế - xã hội), the context word following in the same
+                clause (itself abbreviated if it is an expansion: thành phố = TP);
                 an expansion query accepts the abbreviation the same way (huyện ủy ⇐ HU);
   short_docnum  the article holds a full document number with that number (as an integer) and,
                 when the query names them, that type (QĐ ⇐ QĐ / quyết định / qd) and that year.
@@ -258,6 +261,16 @@ def abbrev_forms(abbrs: Sequence[str], exps: Iterable[str]) -> list[str]:
     return forms
 
 
+def with_words(slot: Sequence[str], words: str) -> list[str]:
+    """Forms of an abbreviation slot followed by words; words that are themselves an expansion
+    also count abbreviated (HĐND thành phố: HĐND TP, Hội đồng nhân dân TP.HCM)."""
+    tails = [words]
+    for abbrs, exps in _abbrev_groups():
+        if words in (canon(e) for e in exps):
+            tails += [f for f in abbrev_forms(abbrs, exps) if f not in tails]
+    return [f"{s} {t}" for s in slot for t in tails]
+
+
 def _abbrev_queries(judge: Judge, words: set[str]) -> list[tuple[int, ShortQuery]]:
     """(group number, query) for every abbreviation group."""
     syllables = {fold(w) for w in words if " " not in w}
@@ -302,7 +315,7 @@ def _abbrev_queries(judge: Judge, words: set[str]) -> list[tuple[int, ShortQuery
                     "short_abbrev",
                     "",
                     f"{abbrs[0]} {ctx}",
-                    [f"{s} {ctx}" for s in slot],
+                    with_words(slot, ctx),
                     "with a word",
                     source=f"after {abbrs[0]} in {n} articles",
                 )

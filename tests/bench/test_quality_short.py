@@ -54,7 +54,8 @@ DOCS = [
     Doc(
         "d8",
         "Hội nghị kinh tế - xã hội của tỉnh",
-        "Sở Giáo dục và Đào tạo, Sở LĐTBXH bàn kế hoạch; Bộ Lao động - Thương binh và Xã hội.",
+        "Sở Giáo dục và Đào tạo, Sở LĐTBXH bàn kế hoạch; Bộ Lao động - Thương binh và Xã hội. "
+        "HĐND TP.HCM họp.",
     ),
 ]
 
@@ -135,6 +136,12 @@ def test_hyphenated_abbreviations_match_their_names_written_out(
     # kinh tế - xã hội, Giáo dục và Đào tạo, LĐTBXH, Lao động - Thương binh và Xã hội
     assert held(short.abbrev_forms(abbrs, [expansion])) == ["d8"]
     assert held([f"[{a}]" for a in abbrs] + [expansion]) == []  # as listed: not enough
+
+
+def test_a_context_word_that_is_an_expansion_counts_abbreviated() -> None:
+    hdnd = short.abbrev_forms(["HĐND"], ["hội đồng nhân dân"])
+    assert held(short.with_words(hdnd, "thành phố")) == ["d8"]  # HĐND TP.HCM
+    assert held([f"{f} thành phố" for f in hdnd]) == []
 
 
 def test_document_numbers_parse_into_number_year_and_type() -> None:
