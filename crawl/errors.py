@@ -2,9 +2,10 @@
 
     TracuuError (indexer.errors)       exit 1
     └── CrawlError                     a crawl that cannot go on (carries the reason)
-        └── FetchError                 one URL could not be fetched (carries url and reason)
-            ├── PageTooLarge           the body passed the size limit (carries the limit)
-            └── Disallowed             robots.txt forbids the URL
+        ├── FetchError                 one URL could not be fetched (carries url and reason)
+        │   ├── PageTooLarge           the body passed the size limit (carries the limit)
+        │   └── Disallowed             robots.txt forbids the URL
+        └── FileUnreadable             an attachment whose text cannot be read (carries the reason)
 """
 
 from __future__ import annotations
@@ -38,3 +39,11 @@ class Disallowed(FetchError):
 
     def __init__(self, url: str) -> None:
         super().__init__(url, "disallowed by robots.txt")
+
+
+class FileUnreadable(CrawlError):
+    """An attachment whose text cannot be read (corrupt, encrypted, too big, not what it claims)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

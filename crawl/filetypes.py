@@ -60,7 +60,7 @@ def kind_from_content_type(content_type: str | None) -> str | None:
 
 
 def file_name(url: str, content_disposition: str | None = None) -> str:
-    """The name a clerk would recognise: Content-Disposition's filename, else the URL's last part."""
+    """The name a clerk knows: Content-Disposition's filename, else the URL's last part."""
     if content_disposition:
         for part in content_disposition.split(";"):
             key, _, value = part.strip().partition("=")
