@@ -22,7 +22,7 @@ from typing import Any
 
 from crawl.archive import Archive, StoredFile
 from crawl.errors import FileUnreadable
-from crawl.filetext import Limits, extract_text
+from crawl.filetext import DEFAULT_LIMITS, Limits, extract_text
 from crawl.filetypes import sniff
 from crawl.ocrqueue import AttachmentText, FileQueue
 from indexer.document import Article, Attachment
@@ -61,14 +61,14 @@ def to_attachment(t: AttachmentText, url: str, title: str = "", name: str = "") 
 class DocStore:
     """The archive and the page store of one data directory, opened together."""
 
-    def __init__(self, paths: DocPaths, limits: Limits = Limits()) -> None:
+    def __init__(self, paths: DocPaths, limits: Limits = DEFAULT_LIMITS) -> None:
         self.paths = paths
         self.archive = Archive(paths.files)
         self.queue = FileQueue(paths.queue)
         self.limits = limits
 
     @classmethod
-    def open(cls, data_dir: Path, limits: Limits = Limits()) -> DocStore:
+    def open(cls, data_dir: Path, limits: Limits = DEFAULT_LIMITS) -> DocStore:
         return cls(DocPaths(Path(data_dir)), limits)
 
     def close(self) -> None:

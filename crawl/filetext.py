@@ -41,6 +41,9 @@ class Limits:
     antiword_seconds: float = 60.0
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass(frozen=True)
 class FileText:
     """An attachment's text: one cleaned string per page, and the pages a scan left empty."""
@@ -55,7 +58,9 @@ class FileText:
         return "\n".join(p for p in self.pages if p)
 
 
-def extract_text(data: bytes, declared: str | None = None, limits: Limits = Limits()) -> FileText:
+def extract_text(
+    data: bytes, declared: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> FileText:
     """Read an attachment: the bytes say its kind; `declared` (URL, Content-Type) is a fallback."""
     kind = sniff(data) or declared
     if kind == "html":

@@ -34,7 +34,7 @@ TESSDATA_DIRS = (
 EXIT_UNREADABLE = 3
 EXIT_MEMORY = 4
 EXIT_NO_ENGINE = 5
-_SIGNALS = {
+_SIGNALS: dict[int, str] = {
     signal.SIGKILL: "killed (out of memory or time limit)",
     signal.SIGXCPU: "CPU time limit",
     signal.SIGSEGV: "crashed (segmentation fault)",
@@ -55,6 +55,9 @@ class OcrSettings:
     psm: int = 3  # Tesseract page segmentation: automatic, as for a letter-size page
 
 
+DEFAULT_OCR = OcrSettings()
+
+
 class OcrFailed(CrawlError):
     """A page could not be OCR'd (carries the reason)."""
 
@@ -72,7 +75,7 @@ def tessdata_dir() -> str | None:
     return None
 
 
-def ocr_page(path: Path, index: int, settings: OcrSettings = OcrSettings()) -> str:
+def ocr_page(path: Path, index: int, settings: OcrSettings = DEFAULT_OCR) -> str:
     """The cleaned text of page `index` (0-based) of the PDF at `path`, or OcrFailed."""
     cmd = [
         sys.executable, "-m", "crawl.ocr", str(path), str(index),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawl.archive import Archive
-from crawl.ocr import OcrFailed, OcrSettings, ocr_page
+from crawl.ocr import DEFAULT_OCR, OcrFailed, OcrSettings, ocr_page
 from crawl.ocrqueue import FileQueue
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def ocr_lock(path: Path) -> Iterator[bool]:
 
 
 def work(queue_path: Path, archive: Archive, lock_path: Path, budget_seconds: float,
-         workers: int = 1, settings: OcrSettings = OcrSettings()) -> WorkReport:
+         workers: int = 1, settings: OcrSettings = DEFAULT_OCR) -> WorkReport:
     """OCR queued pages for up to budget_seconds with `workers` pages at a time."""
     report = WorkReport()
     start = time.monotonic()
