@@ -90,10 +90,7 @@ def number_key(text: str) -> str | None:
         tokens[0] = str(int(_fix_digits(head)))
     elif not head.isdigit():
         return None
-    if len(tokens) > 1 and re.fullmatch(r"\d{4}", tokens[1]):
-        codes = tokens[2:]
-    else:
-        codes = tokens[1:]
+    codes = tokens[2:] if len(tokens) > 1 and re.fullmatch(r"\d{4}", tokens[1]) else tokens[1:]
     if not codes or not all(c.isalpha() or any(ch.isalpha() for ch in c) for c in codes):
         return None
     return "-".join(tokens)
@@ -104,12 +101,16 @@ def find_number(query: str) -> str | None:
     q = fold(unicodedata.normalize("NFC", query)).replace("Ð", "D").lower()
     for m in _QUERY_NUMBER.finditer(q):
         number, year, sep, first, second, third = m.groups()
-        codes = [first] + [re.sub(r"[^a-z]", "", c) for c in (second, third) if c]
         slash = "/" in sep or "-" in sep
         if not (slash or first in _TYPE_CODES or first in _ISSUER_CODES):
             continue
-        if not slash and len(codes) > 1 and codes[1] not in _ISSUER_CODES:
-            codes = codes[:1]  # "so 08 ct ubnd" yes; "123 kh nam 2019": only 'kh'
+        codes = [first]
+        for raw in (second, third):
+            code = re.sub(r"[^a-z]", "", raw or "")
+            # "08/CT-UBND của": a code after a space only when it is a known one.
+            if not code or (not re.search(r"[-/&]", raw) and code not in _ISSUER_CODES):
+                break
+            codes.append(code)
         return "-".join([str(int(_fix_digits(number))), *([year] if year else []), *codes])
     return None
 
@@ -143,10 +144,10 @@ def _title_case(words: str) -> str:
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
         if place:
             continue
-        if w in ("huyện", "tỉnh", "xã", "phường", "quận", "trấn", "phố") and \
-                fold(nxt) not in ("uy", "ban"):
-            place = True
-        elif w in ("ủy", "uỷ") and i > 0 and ws[i - 1] in ("huyện", "tỉnh", "thành", "đảng"):
+        unit_then_name = w in ("huyện", "tỉnh", "xã", "phường", "quận", "trấn", "phố") and fold(
+            nxt) not in ("uy", "ban")
+        committee = w in ("ủy", "uỷ") and i > 0 and ws[i - 1] in ("huyện", "tỉnh", "thành", "đảng")
+        if unit_then_name or committee:
             place = True
         elif w in ("sở", "phòng", "ban") and i == 0:
             one = True
