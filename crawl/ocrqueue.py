@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS pages (
     sha256 TEXT NOT NULL, page INTEGER NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('text', 'pending', 'running', 'done', 'failed')),
     text TEXT NOT NULL DEFAULT '', reason TEXT, seconds REAL, updated_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (sha256, page)
 );
 CREATE INDEX IF NOT EXISTS pages_state ON pages (state);
@@ -157,7 +158,8 @@ class FileQueue:
             if row is None:
                 return None
             self.db.execute(
-                "UPDATE pages SET state = 'running', updated_at = ? WHERE sha256 = ? AND page = ?",
+                "UPDATE pages SET state = 'running', attempts = attempts + 1, updated_at = ?"
+                " WHERE sha256 = ? AND page = ?",
                 (time.time(), row[0], row[1]),
             )
         return PageTask(*row)
