@@ -1,4 +1,4 @@
-"""PDF text layers, three libraries compared: `python -m bench.pdftext [--out bench/out/pdftext.md]`.
+"""PDF text layers, three libraries compared: `python -m bench.pdftext [--out FILE]`.
 
 pypdfium2, pypdf and pdfminer.six read the text layer of every PDF under tests/fixtures/docs:
 the generated documents (LibreOffice and fpdf2 output of known Vietnamese text, truth in

@@ -1,4 +1,4 @@
-"""The whole cycle: store → queue → `tracuu ocr` in a subprocess → SIGKILL → rerun → all done once."""
+"""The cycle: store → queue → `tracuu ocr` in a subprocess → SIGKILL → rerun → each page once."""
 
 from __future__ import annotations
 
