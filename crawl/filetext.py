@@ -1,7 +1,7 @@
 """Attachment bytes → text page by page, and which pages need OCR.
 
 One reader per kind: PDF text layers through pypdfium2 (bench.pdftext: as correct as pypdf and
-pdfminer.six on Vietnamese, 13–25× faster, and the same library renders pages for OCR), DOCX
+pdfminer.six on Vietnamese, 10–30× faster, and the same library renders pages for OCR), DOCX
 through python-docx, ODT and XLSX/XLS through lxml, openpyxl and xlrd, RTF through striprtf, and
 old Word `.doc` through Debian's antiword in a subprocess with a time limit. A file that cannot be
 read raises FileUnreadable with a reason a clerk can act on; nothing else escapes.
