@@ -7,7 +7,7 @@ DEMO := demo/vi_news_demo.jsonl.gz
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract clean
+.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract bench-pdftext bench-ocr system-packages clean
 
 install: $(BIN)/.installed
 
@@ -27,10 +27,15 @@ $(DATA)/.demo-built: $(DEMO) $(BIN)/.installed
 run: demo
 	$(BIN)/tracuu --data-dir $(DATA) serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install system-packages
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test-slow: install
+# Tesseract (+ Vietnamese), antiword, poppler-utils, DejaVu fonts: installed when root, else
+# the one apt-get line is printed and the target fails.
+system-packages:
+	@bash .ci/system-packages
+
+test-slow: install system-packages
 	$(BIN)/python -m pytest -m slow -q
 
 lint: install
@@ -45,6 +50,12 @@ bench-perf: install
 
 bench-extract: install
 	$(BIN)/python -m bench.extract
+
+bench-pdftext: install
+	$(BIN)/python -m bench.pdftext --out bench/out/pdftext.md
+
+bench-ocr: install system-packages
+	$(BIN)/python -m bench.ocr --out bench/out/ocr.md
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -2,13 +2,14 @@
 
     TracuuError (indexer.errors)       exit 1
     └── CrawlError                     a crawl that cannot go on (carries the reason)
-        └── FetchError                 one URL could not be fetched (carries url, reason, kind)
-            ├── PageTooLarge           the body passed the size limit (carries the limit)
-            ├── Disallowed             robots.txt forbids the URL
-            ├── OffSite                the URL is outside the site's origins (carries target)
-            │   └── OffSiteRedirect    a redirect leads outside them: nothing is asked of the target
-            ├── BlockedAddress         the host resolves to an address never connected to
-            └── DeadlineExceeded       the whole request took longer than allowed
+        ├── FetchError                 one URL could not be fetched (carries url, reason, kind)
+        │   ├── PageTooLarge           the body passed the size limit (carries the limit)
+        │   ├── Disallowed             robots.txt forbids the URL
+        │   ├── OffSite                the URL is outside the site's origins (carries target)
+        │   │   └── OffSiteRedirect    a redirect leads outside them: nothing is asked of the target
+        │   ├── BlockedAddress         the host resolves to an address never connected to
+        │   └── DeadlineExceeded       the whole request took longer than allowed
+        └── FileUnreadable             an attachment whose text cannot be read (carries the reason)
 
 `kind` is a short fixed label per class ("off-site redirect", "deadline", ...) a crawl report can
 count by, where `reason` is the full sentence for the log.
@@ -91,3 +92,11 @@ class DeadlineExceeded(FetchError):
     def __init__(self, url: str, seconds: float) -> None:
         super().__init__(url, f"deadline of {seconds:g}s exceeded")
         self.seconds = seconds
+
+
+class FileUnreadable(CrawlError):
+    """An attachment whose text cannot be read (corrupt, encrypted, too big, not what it claims)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

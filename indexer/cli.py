@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 COMMANDS = {
     "crawl": "crawl.cli",
     "index": "indexer.cli",
+    "ocr": "crawl.ocrcli",
     "search": "search.cli",
     "serve": "search.serve",
 }
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     helps = {
         "crawl": "crawl portals and update the index",
         "index": "import, rebuild, stats",
+        "ocr": "read scanned attachment pages (the OCR queue)",
         "search": "search from the terminal",
         "serve": "serve the web page and the API",
     }

@@ -29,6 +29,13 @@ class Settings:
     # Processes for big imports and rebuilds (each holds a Whoosh writer and ~256 MB).
     index_procs: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     sites: tuple[Mapping[str, Any], ...] = field(default=())
+    # Attachments (PDF, DOC(X), ODT, RTF, XLS(X)) and their OCR.
+    attachment_max_bytes: int = 50 * 2**20
+    ocr_budget_minutes: float = 10.0  # what each `tracuu crawl` spends on the OCR queue
+    ocr_workers: int = 1  # pages OCR'd at once (each a process of up to ocr_memory_mb)
+    ocr_dpi: int = 300
+    ocr_memory_mb: int = 600
+    ocr_page_seconds: float = 180.0
 
     @classmethod
     def load(

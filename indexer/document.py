@@ -106,11 +106,46 @@ def parse_published(value: str) -> str:
 
 @dataclass(slots=True)
 class Attachment:
-    """A file attached to an article (usually a PDF of the signed document)."""
+    """A file attached to an article (usually a PDF of the signed document).
+
+    `text` is all of it; `pages` the same text page by page when known (so a hit can say
+    "trang 2"); `sha256` and `stored` name the archived original (`<data-dir>/files/<stored>`);
+    `status` is "" when the text is complete, "ocr-pending" while pages wait for OCR, or
+    "failed: <reason>" when the file could not be read.
+    """
 
     url: str
     title: str = ""
     text: str = ""
+    pages: list[str] = field(default_factory=list)
+    name: str = ""  # file name as the portal gave it ("Kế hoạch 123.pdf")
+    kind: str = ""  # pdf, docx, doc, odt, rtf, xlsx, xls
+    sha256: str = ""
+    stored: str = ""  # path under <data-dir>/files/
+    size: int = 0
+    status: str = ""
+
+
+def _attachment(a: dict[str, Any]) -> Attachment:
+    """An attachment from JSON: {url, title, text} and, optionally, the archive fields."""
+    raw_pages = a.get("pages")
+    if raw_pages is not None and not (
+        isinstance(raw_pages, list) and all(isinstance(p, str) for p in raw_pages)
+    ):
+        raise InvalidArticle("attachment 'pages' must be a list of strings")
+    pages = [clean_body(p) for p in raw_pages or []]
+    text = clean_body(a["text"]) if isinstance(a.get("text"), str) else ""
+    size = a.get("size")
+    meta = {k: _clean(a.get(k), f"attachments.{k}") or "" for k in ("name", "kind", "sha256",
+                                                                    "stored", "status")}
+    return Attachment(
+        a["url"],
+        _clean(a.get("title"), "attachments.title") or "",
+        text or "\n".join(p for p in pages if p),
+        pages,
+        size=size if isinstance(size, int) and size >= 0 else 0,
+        **meta,
+    )
 
 
 @dataclass(slots=True)
@@ -166,13 +201,7 @@ class Article:
         for a in raw_att:
             if not isinstance(a, dict) or not isinstance(a.get("url"), str):
                 raise InvalidArticle("each attachment needs a 'url'")
-            attachments.append(
-                Attachment(
-                    a["url"],
-                    _clean(a.get("title"), "attachments.title") or "",
-                    clean_body(a["text"]) if isinstance(a.get("text"), str) else "",
-                )
-            )
+            attachments.append(_attachment(a))
         return (
             cls(
                 id=art_id,
