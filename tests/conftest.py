@@ -15,6 +15,7 @@ from indexer.config import Settings
 from indexer.importer import import_files
 from indexer.store import Store
 
+pytest_plugins = ["tests.fixtures.docportal.plugin"]  # docportal, docportal_truth
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLES = FIXTURES / "articles.jsonl"
 
