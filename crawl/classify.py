@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
-from crawl import boilerplate as bp
 from crawl.fields import Title
 from crawl.markup import Line, Markup
 from crawl.template import SiteTemplate
@@ -36,6 +35,7 @@ HEADING_PROSE = 150
 PROSE = 50  # a run of prose this long between links is text, not a list
 LISTING_LINKS, LISTING_RUN = 3, 400
 OWN_TEXT = 40  # characters of own text after the title that make a body
+DATE_LINE = 3  # lines: a date-only line this close under the title is the date, not body
 UNDER = 4  # lines: a list under a heading starts this close to it
 HEADED_LIST_LINKS = 2  # a heading with two headline links right under it heads a list
 HEADED_LIST_GAP = 60  # own text under a heading before its list starts, at most, in a listing
@@ -133,7 +133,8 @@ def gather(markup: Markup, title: Title, date: str | None, attachments: int,
         if template_line:
             ev.template_lines += 1
             continue
-        if not line.is_link and line.text != title.text:
+        if not line.is_link and line.text != title.text and not (
+                line.index - at <= DATE_LINE and _only_date(line.text)):  # the date line
             ev.after.append(line)
         if links:
             # Links count as the list under the heading when they start right under it.
@@ -204,7 +205,7 @@ def decide(ev: Evidence) -> tuple[str, str]:
     if ev.next_pages and ev.own_text < LISTING_RUN:
         return LISTING, f"links to {ev.next_pages} other page(s) of its own listing"
     if ev.soft_404 and ev.own_text < LISTING_RUN:
-        return EMPTY, "a placeholder or soft 404 ('{}')".format(ev.title)
+        return EMPTY, f"a placeholder or soft 404 ('{ev.title}')"
     if not ev.title:
         if listing_shaped:
             return LISTING, f"no title of its own; {ev.headline_links} headline links"

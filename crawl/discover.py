@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 import lxml.etree
 import lxml.html
 
-
 # Query keys that never change the content: campaign tracking (Zalo's zarsrc is common in Vietnam),
 # session ids, and print-view switches (a print view is the same document).
 TRACKING_KEYS = frozenset({

@@ -281,18 +281,18 @@ def find_date(markup: Markup, rules: SiteRules, title: Title, doc: dict[str, str
         for line in lines[max(0, at - DATE_WINDOW): at + DATE_WINDOW + 1]:
             if line.index == at or markup.in_related(line):
                 continue
-            if found := _date_line(line, template, abs(line.index - at) <= NEAR):
+            if dated := _date_line(line, template, abs(line.index - at) <= NEAR):
                 dist = line.index - at
                 # Nearer is better, after the title better than before, a bare date better
                 # than one in a sentence ('Từ ngày 01/7 đến 03/7/2019').
-                cost = (dist if dist > 0 else -dist * 1.5) + 2 * found[1]
+                cost = (dist if dist > 0 else -dist * 1.5) + 2 * dated[1]
                 if best is None or cost < best[0]:
-                    best = (cost, found[0], dist)
+                    best = (cost, dated[0], dist)
         if best is not None:
-            return best[1], f"a date line {abs(best[2])} line(s) {'after' if best[2] > 0 else 'before'} the title"
-    elif not title.text:
-        if found := _date_by_class(markup):
-            return found, "a date element"
+            where = "after" if best[2] > 0 else "before"
+            return best[1], f"a date line {abs(best[2])} line(s) {where} the title"
+    elif not title.text and (found := _date_by_class(markup)):
+        return found, "a date element"
     for key in _FIELD_DATE:
         if key in doc and (found := parse_vietnamese_date(doc[key])):
             return found, f"document field '{key}'"

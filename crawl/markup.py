@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from crawl import boilerplate as bp
 
@@ -246,8 +247,8 @@ class Markup:
             for line in self.lines:
                 self._by_block.setdefault(id(line.block), line)
         for node in [tag, *tag.parents]:
-            if (line := self._by_block.get(id(node))) is not None:
-                return line
+            if (found := self._by_block.get(id(node))) is not None:
+                return found
         # A block holding nested blocks only (its first line is a descendant's).
         start = self.position(tag)
         return next((x for x in self.lines if self.position(x.block) >= start), None)
@@ -285,9 +286,9 @@ def _holds_heading(tag: Tag, besides: Tag) -> bool:
     for h in tag.find_all(["h1", "h2", "h3", "p", "div", "td", "span"]):
         if h is besides or besides in h.parents or h in besides.parents:
             continue
-        if h.name in ("h1", "h2", "h3") or _HEADING_CLASS.search(str(h.get("class") or "")):
-            if node_text(h) and not bp.is_heading_of(node_text(h), bp.RELATED | bp.WIDGETS):
-                return True
+        heading = h.name in ("h1", "h2", "h3") or _HEADING_CLASS.search(str(h.get("class") or ""))
+        if heading and node_text(h) and not bp.is_heading_of(node_text(h), bp.RELATED | bp.WIDGETS):
+            return True
     return False
 
 

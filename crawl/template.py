@@ -143,7 +143,7 @@ class SiteTemplate:
     def site_wide(self, line: Line) -> bool:
         """The line's element stands on (nearly) every page: header, footer, a clock."""
         stats = self.elements.get(signature(line))
-        return bool(stats) and self.pages >= self.floor and stats[0] >= 0.9 * self.pages
+        return stats is not None and self.pages >= self.floor and stats[0] >= 0.9 * self.pages
 
     def _prune(self) -> None:
         """Forget lines seen on one page only: article text, never template (bounded memory)."""
