@@ -1,4 +1,4 @@
-"""`tracuu crawl`: crawl the sites, update the index, print what was covered, write a JSON report."""
+"""`tracuu crawl`: crawl the sites, update the index, print the coverage, write a JSON report."""
 
 from __future__ import annotations
 

@@ -25,19 +25,19 @@ from indexer.config import Settings
 from indexer.document import Article
 from indexer.store import ArticleDB, Paths
 from tests.fixtures.portals.server import SITES, StaticPortal, load_pages
-from tests.fixtures.portals.truth import Truth, read, reachable
+from tests.fixtures.portals.truth import Truth, reachable, read
 
 FAST = {"backoff": 0.01, "jitter": 0.0}
 SHARE = 0.98
 TEMPLATE_SHARE = 0.3  # a text block on this share of a site's pages is its template
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def truths(name: str) -> dict[str, Truth]:
     return {path: read(path, html) for path, html in load_pages(name).items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def template_texts(name: str) -> frozenset[str]:
     """Texts of leaf blocks (p, div, td, li, h1-h6...) standing on many of the site's pages."""
     counts: Counter[str] = Counter()
