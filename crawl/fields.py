@@ -206,8 +206,6 @@ def _not_a_title(markup: Markup, tag: Tag, text: str, template: SiteTemplate | N
         return "category heading"
     if bp.is_heading_of(text, bp.RELATED | bp.WIDGETS) or bp._key(text) in _HOME_CRUMBS:
         return "widget or related-news heading"
-    if bp.is_footer_line(text):
-        return "the site's name or a footer line"
     if template is not None:
         line = markup.line_for(tag)
         if line is not None and line.text.startswith(text[:20]) and template.is_template_line(
@@ -218,6 +216,8 @@ def _not_a_title(markup: Markup, tag: Tag, text: str, template: SiteTemplate | N
         if line is not None and template.repeats(line) >= 2:
             return (f"its element repeats its texts over pages ({template.repeats(line):.1f} "
                     "pages per text): a category heading")
+    if bp.is_footer_line(text):
+        return "the site's name or a footer line"
     if tag.name == "a" or tag.find_parent("a") is not None:
         return "a link"
     anchors = [len(node_text(a)) for a in tag.find_all("a", href=True)]
