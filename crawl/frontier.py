@@ -35,6 +35,7 @@ class Task:
     recheck: bool = field(compare=False, default=False)  # an entry point: ask whatever is due
     fallback: str | None = field(compare=False, default=None)  # try this if the URL is 404
     via: str = field(compare=False, default="")  # 'final'/'asked': the base a relative link used
+    as_is: bool = field(compare=False, default=False)  # a fallback: ask exactly this URL
 
 
 class Frontier:
@@ -47,13 +48,14 @@ class Frontier:
         self._queues: dict[int, list[Task]] = {FEEDS: [], HUBS: [], PAGES: []}
         self._served: Counter[int] = Counter()
         self._chains: Counter[str] = Counter()
+        self._retried: set[str] = set()
         self.chain_cap = max(MIN_CHAIN, site.max_pages // CHAIN_SHARE)
         self._seq = 0
 
     def add(
         self, url: str, *, depth: int = 0, priority: int = PAGES, kind: str = "page",
         lastmod: datetime | None = None, chain: str | None = None, recheck: bool = False,
-        fallback: str | None = None, via: str = "",
+        fallback: str | None = None, via: str = "", as_is: bool = False,
     ) -> bool:
         """Queue a canonical URL unless seen, off-site, too deep, a file, a trap or one page too
         many of its listing chain."""
@@ -79,12 +81,17 @@ class Frontier:
         self._seq += 1
         heapq.heappush(self._queues[priority],
                        Task(priority, depth, self._seq, url, kind, lastmod, recheck, fallback,
-                            via))
+                            via, as_is))
         return True
 
     def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "") -> bool:
-        """Queue the fallback form of a link that answered 404 (unless queued already)."""
-        return self.add(url, depth=depth, priority=priority, via=via)
+        """Queue the fallback form of a link that answered 404: a URL seen (perhaps asked in
+        another form) but never tried as such. Once."""
+        if url in self._retried:
+            return False
+        self._retried.add(url)
+        self.seen.discard(url)
+        return self.add(url, depth=depth, priority=priority, via=via, as_is=True)
 
     def pop(self) -> Task | None:
         """Feeds first; then listings and pages in turn while both wait."""

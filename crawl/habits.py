@@ -49,6 +49,7 @@ class LinkHabits:
     link_base: Counter[str] = field(default_factory=Counter)  # 'final' / 'asked' wins
     canonicals: Counter[str] = field(default_factory=Counter)  # canonical → pages declaring it
     bad_canonicals: set[str] = field(default_factory=set)  # canonicals that answered 404/410
+    declarers: set[str] = field(default_factory=set)  # pages counted in `canonicals`
 
     # -- trailing slash -------------------------------------------------------------------
     def adds_slash(self) -> bool:
@@ -81,8 +82,11 @@ class LinkHabits:
             self.link_base[base] += 1
 
     # -- canonical ------------------------------------------------------------------------
-    def declared(self, canonical: str) -> None:
-        self.canonicals[canonical] += 1
+    def declared(self, canonical: str, page: str) -> None:
+        """A page names `canonical` its canonical URL (each page counted once)."""
+        if page not in self.declarers:
+            self.declarers.add(page)
+            self.canonicals[canonical] += 1
 
     def trusts(self, canonical: str) -> bool:
         """A canonical one page declares, that has not answered 404."""
@@ -94,7 +98,8 @@ class LinkHabits:
         return json.dumps({
             "slash_redirects": self.slash_redirects, "slashless_pages": self.slashless_pages,
             "link_base": dict(self.link_base), "canonicals": dict(self.canonicals),
-            "bad_canonicals": sorted(self.bad_canonicals)}, ensure_ascii=False)
+            "bad_canonicals": sorted(self.bad_canonicals), "declarers": sorted(self.declarers)},
+            ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str | None) -> LinkHabits:
@@ -103,6 +108,6 @@ class LinkHabits:
         d = json.loads(text)
         return cls(int(d.get("slash_redirects", 0)), int(d.get("slashless_pages", 0)),
                    Counter(d.get("link_base", {})), Counter(d.get("canonicals", {})),
-                   set(d.get("bad_canonicals", [])))
+                   set(d.get("bad_canonicals", [])), set(d.get("declarers", [])))
 
 

@@ -46,6 +46,7 @@ class Reader:
         self.site, self.template, self.habits = site, template, habits
         self.rules = rules_of(site)
         self.parsed: dict[str, Markup] = {}  # pages observed, kept parsed until read
+        self.distrusted: list[str] = []  # canonicals found shared by many pages since last asked
 
     def observe(self, url: str, html: str, keep: bool = False) -> None:
         """Count a page into the site's template without extracting it (keep: hold the parse
@@ -54,15 +55,24 @@ class Reader:
             markup = parse_markup(html, url)
             self.template.observe(url, page_keys(markup.lines, markup.page_title,
                                                  file_links(markup)))
+            if markup.canonical and (declared := canonical_url(markup.canonical)):
+                self._declared(declared, url)
             if keep:
                 self.parsed[url] = markup
+
+    def _declared(self, canonical: str, url: str) -> None:
+        trusted = self.habits.trusts(canonical)
+        self.habits.declared(canonical, url)
+        if trusted and not self.habits.trusts(canonical):
+            self.distrusted.append(canonical)
 
     def read(self, html: str, url: str, now: float) -> tuple[Seen, Extracted]:
         """What the page at url is (an alias when it names another page its canonical one)."""
         ex = extract(html, url, self.rules, self.template, parsed=self.parsed.pop(url, None))
-        if self.template.observe(url, ex.template_keys) and ex.declared_canonical:
-            self.habits.declared(canonical_url(ex.declared_canonical) or ex.declared_canonical)
+        self.template.observe(url, ex.template_keys)
         declared = canonical_url(ex.declared_canonical) if ex.declared_canonical else None
+        if declared:
+            self._declared(declared, url)
         if (declared and declared != url and self.habits.trusts(declared)
                 and self.site.allows_host(httpx.URL(declared).host)):
             return Seen("alias", canonical=declared), ex

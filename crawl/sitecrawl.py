@@ -96,7 +96,6 @@ class SiteCrawl:
         self.budget_end = before + self.site.max_pages
         try:
             self._crawl()
-            self._settle()
         except Exception as exc:  # one broken site must not stop the others
             log.exception("crawl of %s failed", self.site.name)
             self.report.failed = f"{type(exc).__name__}: {exc}"
@@ -119,7 +118,20 @@ class SiteCrawl:
             self.report.failed = "robots.txt unreachable"
             return
         self._entry_points(robots.sitemaps())
-        visited_ok = 0
+        visited_ok = self._loop()
+        # Pages decided at the end may name pages not visited yet (a canonical page): go on
+        # until nothing new is queued.
+        while True:
+            self._settle()
+            if not len(self.frontier) or self.report.budget_exhausted:
+                break
+            visited_ok += self._loop()
+        if not visited_ok:
+            self.report.failed = "no page of the site could be fetched"
+
+    def _loop(self) -> int:
+        """Visit what the frontier holds, within the budget; how many visits the site answered."""
+        answered = 0
         while (task := self.frontier.pop()) is not None:
             if self.fetcher.requests >= self.budget_end:
                 self.report.budget_exhausted = True
@@ -127,12 +139,11 @@ class SiteCrawl:
                 log.warning("%s: page budget of %d reached", self.site.name, self.site.max_pages)
                 break
             try:
-                visited_ok += self.visit(task)
+                answered += self.visit(task)
             except Exception:  # a bad page is counted and logged, never raised out of a crawl
                 log.exception("%s: cannot handle %s", self.site.name, task.url)
                 self.report.bad_pages += 1
-        if not visited_ok:
-            self.report.failed = "no page of the site could be fetched"
+        return answered
 
     def _entry_points(self, robots_sitemaps: list[str]) -> None:
         """Start URLs, sitemaps, feeds and the first page of every known listing are asked
@@ -189,6 +200,8 @@ class SiteCrawl:
 
     def _as_the_site_means(self, task: Task) -> Task:
         """The task as what the site taught since it was queued says to ask for it."""
+        if task.as_is:
+            return task
         if task.via == "final" and task.fallback and self.habits.prefers_asked_base():
             task = replace(task, url=task.fallback, fallback=task.url, via="asked")
         ask, plain = self.habits.rewrite(task.url)
@@ -337,9 +350,10 @@ class SiteCrawl:
             other = {"final": "asked", "asked": "final"}.get(task.via, "")
             self.frontier.retry(task.fallback, depth=task.depth, priority=task.priority,
                                 via=other)
-        if url in self.habits.canonicals:  # pages naming a missing page their canonical one
-            self.habits.bad_canonicals.add(url)
-            self._redecide([a for a in self.state.aliases_of(url)])
+        for form in {url, url.rstrip("/")} & set(self.habits.canonicals):
+            # Pages that named a missing page their canonical one are pages of their own.
+            self.habits.bad_canonicals.add(form)
+            self._redecide(self.state.aliases_of(form))
         never_found = st is None or st.fetched_at is None
         times = self.state.missing(url, self.site.name, now, status, now + (
             MAX_REVISIT if never_found and st is not None else GONE_RECHECK))
@@ -359,6 +373,12 @@ class SiteCrawl:
         left), now that the site's template has been learned from all of this run's pages."""
         pending = self.state.pages_of(self.site.name, ("pending",))
         self._redecide([st.url for st in pending], observe=True)
+        self._redecide_distrusted()
+
+    def _redecide_distrusted(self) -> None:
+        """Pages taken for aliases of a canonical URL that many pages turned out to declare."""
+        while self.reader.distrusted:
+            self._redecide(self.state.aliases_of(self.reader.distrusted.pop()))
 
     def _redecide(self, urls: Iterable[str], observe: bool = False) -> None:
         urls = list(urls)

@@ -75,10 +75,11 @@ def test_relative_links_as_the_site_means_them() -> None:
 
 def test_a_canonical_many_pages_declare_is_a_template_s() -> None:
     habits = LinkHabits()
-    habits.declared("http://h/guest")
+    habits.declared("http://h/guest", "http://h/a")
+    habits.declared("http://h/guest", "http://h/a")  # one page counts once
     assert habits.trusts("http://h/guest")
-    habits.declared("http://h/guest")
-    habits.declared("http://h/guest")
+    habits.declared("http://h/guest", "http://h/b")
+    habits.declared("http://h/guest", "http://h/c")
     assert not habits.trusts("http://h/guest")
     habits.bad_canonicals.add("http://h/a")
     assert not habits.trusts("http://h/a")
