@@ -14,21 +14,17 @@ from dataclasses import dataclass, field
 
 from crawl import body as bodies
 from crawl import classify
-from crawl.fields import (
-    SiteRules,
-    Title,
+from crawl.fields import SiteRules, Title, find_date, find_title, select
+from crawl.markup import Markup, parse
+from crawl.metadata import (
     attachments,
     doc_fields,
     doc_number_and_type,
     file_links,
     find_author,
     find_category,
-    find_date,
-    find_title,
-    select,
     title_from_fields,
 )
-from crawl.markup import Markup, parse
 from crawl.template import SiteTemplate, page_keys
 from indexer.document import Article, clean_body
 from indexer.errors import InvalidArticle

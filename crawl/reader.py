@@ -12,10 +12,10 @@ import httpx
 from crawl.change import Seen
 from crawl.discover import canonical_url
 from crawl.extract import Extracted, SiteRules, extract, to_article
-from crawl.fields import file_links
 from crawl.habits import LinkHabits
 from crawl.markup import Markup
 from crawl.markup import parse as parse_markup
+from crawl.metadata import file_links
 from crawl.sites import Site
 from crawl.template import SiteTemplate, page_keys
 from indexer.document import VIETNAM

@@ -18,20 +18,16 @@ import httpx
 from crawl import change as changes
 from crawl.change import Change, Seen
 from crawl.discover import (
-    PageLinks,
     canonical_url,
-    is_pagination,
     looks_like_xml,
-    page_series,
     paginated,
-    parse_feed,
     parse_links,
-    parse_sitemap,
 )
 from crawl.errors import Disallowed, FetchError, PageTooLarge
 from crawl.fetch import Fetcher, Page, Policy
 from crawl.frontier import FEEDS, HUBS, PAGES, Frontier, Task
 from crawl.habits import LinkHabits, is_slash_redirect
+from crawl.links import Links
 from crawl.reader import Reader, decode
 from crawl.report import SiteReport, merge
 from crawl.sites import Site
@@ -79,7 +75,7 @@ class SiteCrawl:
         self.frontier = Frontier(site)
         template, habits = state.memory(site.name)
         self.reader = Reader(site, SiteTemplate.from_json(template), LinkHabits.from_json(habits))
-        self.series: dict[str, set[str]] = {}  # listing → links seen on its pages
+        self.links = Links(self.frontier, self.reader.habits)
         self.done: set[str] = set()  # URLs whose content this run has handled
         self.on_files: Callable[[Article], None] | None = None
 
@@ -168,7 +164,7 @@ class SiteCrawl:
 
     def visit(self, task: Task) -> int:
         """Visit one URL; returns 1 when the site answered it (any status below 500)."""
-        task = self._as_the_site_means(task)
+        task = self.links.as_the_site_means(task)
         url, now = task.url, self.clock()
         if url in self.done:
             return 0
@@ -197,18 +193,6 @@ class SiteCrawl:
             self.state.failed(url, self.site.name, now, None, now + ERROR_RETRY)
             return 0
         return self._answer(task, st, page, now)
-
-    def _as_the_site_means(self, task: Task) -> Task:
-        """The task as what the site taught since it was queued says to ask for it."""
-        if task.as_is:
-            return task
-        if task.via == "final" and task.fallback and self.habits.prefers_asked_base():
-            task = replace(task, url=task.fallback, fallback=task.url, via="asked")
-        ask, plain = self.habits.rewrite(task.url)
-        if ask != task.url and task.kind == "page":
-            self.frontier.seen.add(ask)
-            task = replace(task, url=ask, fallback=task.fallback or plain)
-        return task
 
     def _due(self, st: PageState, task: Task, now: float) -> bool:
         if st.next_visit <= now:
@@ -270,7 +254,7 @@ class SiteCrawl:
         common: _Fetched = {"status": 200, "etag": page.etag, "last_modified": page.last_modified,
                             "content_type": ctype, "raw": page.body}
         if task.kind in ("sitemap", "feed") or looks_like_xml(page.body, ctype):
-            kind = self._follow_xml(task, page.body)
+            kind = self.links.follow_xml(task, page.body)
             self.report.saw(kind)
             self.state.save(url, site, now, kind=kind, visit=next_visit(kind, now, 0, self.site),
                             **common)
@@ -283,7 +267,7 @@ class SiteCrawl:
         html = decode(page.body, ctype)
         if asked is None and url.endswith("/") and self.habits.adds_slash():
             asked = url.rstrip("/")  # asked with the slash the site's links leave out
-        self._follow_links(parse_links(html, url, asked), url, task)
+        self.links.follow(parse_links(html, url, asked), url, task)
         if not self.template.mature:
             # Too few pages seen to tell this site's template from a page's own text: count
             # the page in, decide it when the crawl of the site ends.
@@ -410,53 +394,6 @@ class SiteCrawl:
         if raw is None:
             return
         if st.kind in ("sitemap", "feed"):
-            self._follow_xml(task, raw)
+            self.links.follow_xml(task, raw)
         else:
-            self._follow_links(parse_links(decode(raw, st.content_type), st.url), st.url, task)
-
-    def _queue(self, link: str, depth: int, priority: int, alternate: str | None = None,
-               chain: str | None = None) -> None:
-        """Queue a link as the site's habits say to ask for it, with a fallback for a 404."""
-        first, second, via = link, alternate, "final"
-        if alternate is not None and self.habits.prefers_asked_base():
-            first, second, via = alternate, link, "asked"
-        ask, plain = self.habits.rewrite(first)
-        fallback = self.habits.rewrite(second)[0] if second is not None else plain
-        self.frontier.add(ask, depth=depth, priority=priority, chain=chain, fallback=fallback,
-                          via=via if alternate is not None else "")
-
-    def _follow_links(self, links: PageLinks, url: str, task: Task) -> None:
-        for feed in links.feeds:
-            self.frontier.add(feed, priority=FEEDS, kind="feed")
-        pages, items = [], []
-        for link in links.links:
-            if is_pagination(url, link) or link in links.next_pages:
-                pages.append(link)
-            else:
-                items.append(link)
-                self._queue(link, task.depth + 1, PAGES, links.alternates.get(link))
-        # Pagination keeps the depth (page 40 of a listing is not 40 hops away) but is followed
-        # only while a page shows links the listing's other pages did not (an endless ?page=N
-        # that repeats itself stops there), and for at most the frontier's chain cap.
-        series = page_series(url)
-        known = self.series.setdefault(series, set())
-        fresh = set(items) - known
-        known.update(items)
-        if fresh:
-            for link in pages:
-                self._queue(link, task.depth, HUBS, links.alternates.get(link), chain=series)
-
-    def _follow_xml(self, task: Task, body: bytes) -> str:
-        entries, children = parse_sitemap(body)
-        for child in children:
-            if (c := canonical_url(child)) is not None:
-                self.frontier.add(c, priority=FEEDS, kind="sitemap")
-        if entries or children:
-            for loc, lastmod in entries:
-                if (c := canonical_url(loc)) is not None:
-                    self.frontier.add(c, depth=1, priority=PAGES, lastmod=lastmod)
-            return "sitemap"
-        for link, when in parse_feed(body):
-            if (c := canonical_url(link)) is not None:
-                self.frontier.add(c, depth=1, priority=PAGES, lastmod=when)
-        return "feed"
+            self.links.follow(parse_links(decode(raw, st.content_type), st.url), st.url, task)

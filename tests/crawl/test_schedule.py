@@ -37,7 +37,7 @@ def test_endless_pagination_cannot_starve_articles(settings: Settings) -> None:
     # page before the articles; no sitemap and no feed to find the articles by. Before the
     # listings and pages took turns (and a listing chain had a cap), the gallery took the whole
     # budget: 123 of 150 requests and no article.
-    portal = Portal(crawl_delay=DELAY, endless=True, sitemaps=False).start()
+    portal = Portal(crawl_delay=DELAY, style="cms", endless=True, sitemaps=False).start()
     try:
         report = crawl(replace(settings, max_pages=150),
                        [generic_site(portal.url + "/", replace(settings, max_pages=150))],
