@@ -97,9 +97,8 @@ def merge(counter: Counter[str], into: dict[str, int]) -> None:
         into[key] = into.get(key, 0) + n
 
 
-def write_report(data_dir: Path, report: RunReport) -> Path:
-    """`<data_dir>/reports/crawl-<UTC time>-<pid>.json`."""
-    folder = data_dir / "reports"
+def write_report(folder: Path, report: RunReport) -> Path:
+    """`<folder>/crawl-<UTC time>-<pid>.json` (folder: the data directory's reports/)."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = folder / f"crawl-{stamp}-{os.getpid()}.json"

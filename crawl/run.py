@@ -49,9 +49,15 @@ def user_agent(settings: Settings) -> str:
     return agent
 
 
+# The crawl's paths in a data directory, in one place (indexer.layout will own them).
 def crawl_db(data_dir: Path) -> Path:
-    """Where the crawl state lives in a data directory (one place, for indexer.layout later)."""
+    """Where the crawl state lives in a data directory."""
     return data_dir / "crawl.sqlite"
+
+
+def reports_dir(data_dir: Path) -> Path:
+    """Where the JSON run reports go."""
+    return data_dir / "reports"
 
 
 class Indexer:
@@ -138,5 +144,5 @@ def crawl(
         report.indexed, report.removed_from_index = index.sync()
     report.finished = iso(clock())
     report.seconds = round(time.monotonic() - started, 2)
-    report.report_path = str(write_report(data_dir, report))
+    report.report_path = str(write_report(reports_dir(data_dir), report))
     return report
