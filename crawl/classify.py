@@ -61,6 +61,7 @@ class Evidence:
     declared: str = ""  # 'article' or 'website' (og:type, JSON-LD), '' when silent
     soft_404: bool = False
     form_controls: int = 0  # text inputs and drop-downs right under the title (a lookup form)
+    by_rules: bool = False  # the site's body selector (sites.toml) matched an element
     next_pages: int = 0  # links to other pages of this page's own listing ('Trang 2', '?page=3')
     template_lines: int = 0  # lines left out as the site's template
     related_lines: int = 0  # lines left out as related-news boxes
@@ -202,6 +203,8 @@ def decide(ev: Evidence) -> tuple[str, str]:
     listing_shaped = ev.headline_links >= LISTING_LINKS and ev.prose_run < LISTING_RUN
     if ev.url_kind in ("home", "search", "pagination"):
         return LISTING, f"a {ev.url_kind} page by its address"
+    if ev.by_rules and ev.title:
+        return _kind(ev), "the site's body selector matched, and it has a title"
     if ev.next_pages and ev.own_text < LISTING_RUN:
         return LISTING, f"links to {ev.next_pages} other page(s) of its own listing"
     if ev.soft_404 and ev.own_text < LISTING_RUN:

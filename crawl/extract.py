@@ -85,10 +85,8 @@ def extract(html: str, url: str, rules: SiteRules | None = None,
     # "Nhấn vào để xem", which often wraps the very link to the signed document.
     files = attachments(markup, node or markup.body, title, template)
     ev = classify.gather(markup, title, published, len(files), number, template)
-    if node is not None and title.text:
-        kind, why = classify._kind(ev), "the site's body selector matched"
-    else:
-        kind, why = classify.decide(ev)
+    ev.by_rules = node is not None
+    kind, why = classify.decide(ev)
 
     lines: list[str] = []
     if always_body or kind in classify.INDEXED_KINDS:  # a listing's text is never indexed
