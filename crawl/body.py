@@ -15,7 +15,7 @@ import trafilatura
 from bs4 import Tag
 
 from crawl import boilerplate as bp
-from crawl.fields import Title, select
+from crawl.fields import Title
 from crawl.markup import NOT_TEXT, Line, Markup, node_text, rows_joined, text_lines
 from crawl.template import SiteTemplate
 
@@ -252,7 +252,3 @@ def _looks_signed(node: Tag, line: str) -> bool:
         if inner is not None and node_text(inner) == line:
             return True
     return False
-
-
-def body_node(markup: Markup, selector: str | None) -> Tag | None:
-    return select(markup.soup, selector)

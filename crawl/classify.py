@@ -241,7 +241,3 @@ def decide(ev: Evidence) -> tuple[str, str]:
 
 def _kind(ev: Evidence) -> str:
     return DOCUMENT if (ev.attachments or ev.doc_number) else ARTICLE
-
-
-def body_root(markup: Markup) -> Tag:
-    return markup.body
