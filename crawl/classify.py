@@ -120,17 +120,17 @@ def gather(markup: Markup, title: Title, date: str | None, attachments: int,
         if markup.in_related(line):
             ev.related_lines += 1
             continue
-        links = _headline_links(line, host, markup.url)
-        if links:
-            ev.headline_links += links
-            best_run, run = max(best_run, run), 0
-        elif line.prose_chars >= PROSE:
-            run += line.prose_chars
-        if at is None or line.index <= at:
-            continue
         # Template text, and link boxes on (nearly) every page: not this page's content.
         template_line = template is not None and template.is_template_line(line) and (
             not line.is_link or template.site_wide(line))
+        links = 0 if template_line else _headline_links(line, host, markup.url)
+        if links:
+            ev.headline_links += links
+            best_run, run = max(best_run, run), 0
+        elif line.prose_chars >= PROSE and not template_line:
+            run += line.prose_chars
+        if at is None or line.index <= at:
+            continue
         if template_line:
             ev.template_lines += 1
             continue
@@ -210,7 +210,8 @@ def decide(ev: Evidence) -> tuple[str, str]:
     if ev.soft_404 and ev.own_text < LISTING_RUN:
         return EMPTY, f"a placeholder or soft 404 ('{ev.title}')"
     if not ev.title:
-        if listing_shaped:
+        # Without a title no prose makes an article: links to the site's pages make a listing.
+        if ev.headline_links >= LISTING_LINKS:
             return LISTING, f"no title of its own; {ev.headline_links} headline links"
         return EMPTY, "no title of its own and no list of links"
     if not ev.title_on_page:

@@ -15,6 +15,7 @@ from crawl.discover import (
     is_pagination,
     page_series,
     parse_feed,
+    parse_links,
     parse_sitemap,
 )
 from crawl.frontier import FEEDS, HUBS, PAGES, Frontier, Task
@@ -50,6 +51,12 @@ class Links:
         fallback = self.habits.rewrite(second)[0] if second is not None else plain
         self.frontier.add(ask, depth=depth, priority=priority, chain=chain, fallback=fallback,
                           via=via if alternate is not None else "")
+
+    def follow_page(self, html: str, url: str, task: Task, asked: str | None = None) -> None:
+        """Queue what an HTML page links to (asked: the URL the server redirected to url)."""
+        if asked is None and url.endswith("/") and self.habits.adds_slash():
+            asked = url.rstrip("/")  # asked with the slash the site's links leave out
+        self.follow(parse_links(html, url, asked), url, task)
 
     def follow(self, links: PageLinks, url: str, task: Task) -> None:
         for feed in links.feeds:

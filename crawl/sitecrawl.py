@@ -21,7 +21,6 @@ from crawl.discover import (
     canonical_url,
     looks_like_xml,
     paginated,
-    parse_links,
 )
 from crawl.errors import Disallowed, FetchError, PageTooLarge
 from crawl.fetch import Fetcher, Page, Policy
@@ -265,9 +264,7 @@ class SiteCrawl:
             self.state.save(url, site, now, kind="file", visit=now + MAX_REVISIT, **common)
             return
         html = decode(page.body, ctype)
-        if asked is None and url.endswith("/") and self.habits.adds_slash():
-            asked = url.rstrip("/")  # asked with the slash the site's links leave out
-        self.links.follow(parse_links(html, url, asked), url, task)
+        self.links.follow_page(html, url, task, asked)
         if not self.template.mature:
             # Too few pages seen to tell this site's template from a page's own text: count
             # the page in, decide it when the crawl of the site ends.
@@ -396,4 +393,4 @@ class SiteCrawl:
         if st.kind in ("sitemap", "feed"):
             self.links.follow_xml(task, raw)
         else:
-            self.links.follow(parse_links(decode(raw, st.content_type), st.url), st.url, task)
+            self.links.follow_page(decode(raw, st.content_type), st.url, task)
