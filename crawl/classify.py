@@ -31,7 +31,7 @@ _SOFT_404 = re.compile(
 # A headline link is an in-site link whose text reads like a headline, opening its line.
 HEADLINE_CHARS, HEADLINE_WORDS = 30, 5
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-HEADING_PROSE = 150
+HEADING_PROSE = 150  # a "heading" this long is a paragraph set as one (it counts as text)
 PROSE = 50  # a run of prose this long between links is text, not a list
 LISTING_LINKS, LISTING_RUN = 3, 400
 OWN_TEXT = 40  # characters of own text after the title that make a body
