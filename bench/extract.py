@@ -80,7 +80,8 @@ def run_ours(html_dir: Path, truth: dict[str, dict[str, str]]) -> tuple[dict[str
     start = time.perf_counter()
     for key, body in raw.items():
         html, _ = decode_html(body, "text/html; charset=utf-8")
-        out[key] = extract(html, truth[key].get("url") or "https://example.com/a").body
+        url = truth[key].get("url") or "https://example.com/a"
+        out[key] = extract(html, url, always_body=True).body
     return out, len(raw) / (time.perf_counter() - start)
 
 

@@ -1,11 +1,7 @@
-"""Finding URLs: canonical forms, trap guards, links in HTML, sitemaps, RSS/Atom, the frontier.
-
-All pure except Frontier, which is an in-memory queue; nothing here does I/O.
-"""
+"""Finding URLs: canonical forms, trap guards, links in HTML, sitemaps, RSS/Atom. All pure."""
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,8 +11,6 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 
 import lxml.etree
 import lxml.html
-
-from crawl.sites import Site
 
 # Query keys that never change the content: campaign tracking (Zalo's zarsrc is common in Vietnam),
 # session ids, and print-view switches (a print view is the same document).
@@ -116,8 +110,10 @@ def page_series(url: str) -> str:
 
 
 def is_pagination(from_url: str, to_url: str) -> bool:
-    """True when to_url is another page of the same listing as from_url."""
-    return from_url != to_url and page_series(from_url) == page_series(to_url)
+    """True when to_url is another page of the same listing as from_url (one of the two has a
+    page number: '/a' and '/a/' are one page, not two pages of a listing)."""
+    return (from_url != to_url and page_series(from_url) == page_series(to_url)
+            and (paginated(from_url) or paginated(to_url)))
 
 
 @dataclass
@@ -128,10 +124,20 @@ class PageLinks:
     feeds: list[str] = field(default_factory=list)
     canonical: str | None = None
     next_pages: list[str] = field(default_factory=list)  # rel=next
+    # For relative links: the link as the other base resolves it (see parse_links' alt_base).
+    alternates: dict[str, str] = field(default_factory=dict)
 
 
-def parse_links(html: str, url: str) -> PageLinks:
-    """Links, feeds, rel=canonical and rel=next of an HTML page (honours <base href>)."""
+def is_relative(href: str) -> bool:
+    """'b', './b', '../b': a link resolved against the page's own path."""
+    return not re.match(r"^(?:[a-z][a-z0-9+.-]*:|/|\?|#)", href.strip(), re.I)
+
+
+def parse_links(html: str, url: str, alt_base: str | None = None) -> PageLinks:
+    """Links, feeds, rel=canonical and rel=next of an HTML page (honours <base href>).
+
+    With alt_base (the URL as the site linked it, when the server redirected it to `url`),
+    each relative link is also resolved against alt_base, into `alternates`."""
     out = PageLinks()
     try:
         doc = lxml.html.document_fromstring(html)
@@ -166,6 +172,10 @@ def parse_links(html: str, url: str) -> PageLinks:
         if target not in seen:
             seen.add(target)
             out.links.append(target)
+            if alt_base is not None and base == url and is_relative(href):
+                other = canonical_url(href, alt_base)
+                if other is not None and other != target:
+                    out.alternates[target] = other
     return out
 
 
@@ -256,58 +266,10 @@ def looks_like_xml(body: bytes, content_type: str | None) -> bool:
     return head.startswith(b"<?xml") and b"<html" not in head
 
 
-# Frontier priorities: sitemaps and feeds first (cheap, complete), then listings, then the rest.
-FEEDS, HUBS, PAGES = 0, 1, 2
-
-
-@dataclass(order=True)
-class Task:
-    """A URL waiting to be visited."""
-
-    priority: int
-    depth: int
-    seq: int
-    url: str = field(compare=False)
-    kind: str = field(compare=False, default="page")  # page | sitemap | feed
-    lastmod: datetime | None = field(compare=False, default=None)
-
-
-class Frontier:
-    """The URLs of one site still to visit, each once, within the site's hosts, depth and traps."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.seen: set[str] = set()
-        self.skipped: Counter[str] = Counter()
-        self._heap: list[Task] = []
-        self._seq = 0
-
-    def add(
-        self, url: str, *, depth: int = 0, priority: int = PAGES, kind: str = "page",
-        lastmod: datetime | None = None,
-    ) -> bool:
-        """Queue a canonical URL unless seen, off-site, too deep, a file or a trap."""
-        if url in self.seen:
-            return False
-        reason = None
-        if not self.site.allows_host(urlsplit(url).hostname):
-            reason = "off-site"
-        elif depth > self.site.max_depth:
-            reason = "too deep"
-        elif kind == "page" and skip_extension(url):
-            reason = "file"
-        else:
-            reason = trap_reason(url)
-        self.seen.add(url)
-        if reason:
-            self.skipped[reason] += 1
-            return False
-        self._seq += 1
-        heapq.heappush(self._heap, Task(priority, depth, self._seq, url, kind, lastmod))
+def paginated(url: str) -> bool:
+    """True for page 2+ of a listing ('/tin/page/3', '?page=3'), False for its first page."""
+    parts = urlsplit(url)
+    if _PAGE_PATH.search(parts.path):
         return True
-
-    def pop(self) -> Task | None:
-        return heapq.heappop(self._heap) if self._heap else None
-
-    def __len__(self) -> int:
-        return len(self._heap)
+    return any(k.lower() in PAGE_KEYS and v.isdigit() and v not in ("0", "1")
+               for k, v in parse_qsl(parts.query, keep_blank_values=True))

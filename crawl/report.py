@@ -1,15 +1,13 @@
-"""What a crawl run did: per-site counts, the one-line summary, the JSON report file."""
+"""What a crawl run did: per-site counts and coverage, the summary lines, the JSON report file."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-from indexer.document import Article
 
 
 @dataclass
@@ -30,10 +28,28 @@ class SiteReport:
     not_due: int = 0  # known pages left alone this run (followed from the stored copy)
     disallowed: int = 0
     bad_pages: int = 0  # pages extraction could not read
-    skipped: dict[str, int] = field(default_factory=dict)  # off-site, too deep, calendar...
+    skipped: dict[str, int] = field(default_factory=dict)  # off-site, depth, calendar...
     budget_exhausted: bool = False
     failed: str | None = None
     seconds: float = 0.0
+    # Coverage: every page the run saw, by what it is (article, document, listing, empty,
+    # alias, gone, file, error, unchanged); articles in the index for the site after the run;
+    # links found but not fetched, by reason (budget, depth, disallowed, off-site, file, ...).
+    kinds: dict[str, int] = field(default_factory=dict)
+    indexed: int = 0
+    not_fetched: dict[str, int] = field(default_factory=dict)
+    files_found: int = 0  # links to attached files handed on from article pages
+
+    def saw(self, kind: str) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    def coverage(self) -> str:
+        """One line: pages by kind, indexed articles, what was left and why."""
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kinds.items(), key=lambda x: -x[1]))
+        left = ", ".join(f"{n} {k}" for k, n in sorted(self.not_fetched.items(),
+                                                       key=lambda x: -x[1]))
+        return (f"{self.site}: {self.requests} requests; pages {kinds or 'none'}; "
+                f"{self.indexed} articles indexed; not fetched: {left or 'none'}")
 
 
 @dataclass
@@ -68,20 +84,21 @@ class RunReport:
             f"{self.total('removed')} removed; {self.seconds:.1f}s; report {self.report_path}"
         )
 
+    def coverage(self) -> str:
+        """One line per site (`tracuu crawl` prints them under the summary)."""
+        return "\n".join("  " + s.coverage() for s in self.sites)
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)
 
 
-def article_hash(article: Article) -> str:
-    """A hash of what the index holds for an article (fetched_at excluded: it always changes)."""
-    d = article.to_dict()
-    d.pop("fetched_at", None)
-    return hashlib.sha256(json.dumps(d, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+def merge(counter: Counter[str], into: dict[str, int]) -> None:
+    for key, n in counter.items():
+        into[key] = into.get(key, 0) + n
 
 
-def write_report(data_dir: Path, report: RunReport) -> Path:
-    """`<data_dir>/reports/crawl-<UTC time>-<pid>.json`."""
-    folder = data_dir / "reports"
+def write_report(folder: Path, report: RunReport) -> Path:
+    """`<folder>/crawl-<UTC time>-<pid>.json` (folder: the data directory's reports/)."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = folder / f"crawl-{stamp}-{os.getpid()}.json"

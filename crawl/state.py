@@ -16,7 +16,7 @@ from pathlib import Path
 from crawl.sites import DAY, Site
 
 HUB_KINDS = frozenset({"listing", "sitemap", "feed"})
-ARTICLE_KINDS = frozenset({"article", "alias"})
+SOON_KINDS = HUB_KINDS | {"page", "pending"}  # visited again on the listings' schedule
 GONE_RECHECK = DAY  # a first 404 is confirmed (or not) a day later
 ERROR_RETRY = 3600.0
 MAX_REVISIT = 90 * DAY
@@ -25,7 +25,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,
     site TEXT NOT NULL,
-    kind TEXT NOT NULL DEFAULT 'page',  -- article | alias | listing | sitemap | feed | file | page
+    kind TEXT NOT NULL DEFAULT 'page',  -- article | document | listing | empty | alias |
+                                        -- pending | sitemap | feed | file | page
     status INTEGER,
     etag TEXT,
     last_modified TEXT,
@@ -44,6 +45,12 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE INDEX IF NOT EXISTS pages_due ON pages(site, next_visit);
 CREATE INDEX IF NOT EXISTS pages_article ON pages(article_id) WHERE article_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pages_kind ON pages(site, kind);
+CREATE TABLE IF NOT EXISTS sites (
+    site TEXT PRIMARY KEY,
+    template TEXT,                      -- crawl.template.SiteTemplate, JSON
+    habits TEXT                         -- crawl.habits.LinkHabits, JSON
+);
 """
 
 
@@ -80,7 +87,7 @@ _COLUMNS = (
 
 def next_visit(kind: str, now: float, unchanged: int, site: Site) -> float:
     """When to come back: listings often, articles rarely and more rarely while they stay put."""
-    if kind in HUB_KINDS or kind == "page":
+    if kind in SOON_KINDS:
         return now + site.revisit_listings
     growth: int = 2 ** min(unchanged, 16)  # int ** int is typed Any
     return now + min(site.revisit_articles * growth, MAX_REVISIT)
@@ -210,13 +217,46 @@ class State:
             if sites is None or st.site in sites:
                 yield st, zlib.decompress(row[-1])
 
-    def set_article(self, url: str, kind: str, article_id: str | None, content_hash: str | None
-                    ) -> None:
-        """After re-extraction: what the page is now."""
+    def set_article(self, url: str, kind: str, article_id: str | None, content_hash: str | None,
+                    canonical: str | None = None) -> None:
+        """After a page was decided again from its stored copy: what it is now."""
         self.conn.execute(
-            "UPDATE pages SET kind = ?, article_id = ?, content_hash = ? WHERE url = ?",
-            (kind, article_id, content_hash, url),
+            "UPDATE pages SET kind = ?, article_id = ?, content_hash = ?, canonical = ? "
+            "WHERE url = ?", (kind, article_id, content_hash, canonical, url),
         )
+        self.conn.commit()
+
+    def pages_of(self, site: str, kinds: tuple[str, ...]) -> list[PageState]:
+        """The site's pages of these kinds."""
+        marks = ",".join("?" * len(kinds))
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM pages WHERE site = ? AND kind IN ({marks}) ORDER BY url",
+            (site, *kinds)).fetchall()
+        return [PageState(*r[:-1], has_raw=bool(r[-1])) for r in rows]  # type: ignore[misc]
+
+    def aliases_of(self, url: str) -> list[str]:
+        """Stored pages that declared `url` their canonical page."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT url FROM pages WHERE canonical = ? AND kind = 'alias' AND raw IS NOT NULL",
+            (url,))]
+
+    def indexed(self, site: str) -> int:
+        """How many of the site's pages feed an article in the index."""
+        return int(self.conn.execute(
+            "SELECT COUNT(DISTINCT article_id) FROM pages WHERE site = ? AND article_id IS NOT "
+            "NULL", (site,)).fetchone()[0])
+
+    def memory(self, site: str) -> tuple[str | None, str | None]:
+        """(template JSON, habits JSON) the crawler learned about a site."""
+        row = self.conn.execute("SELECT template, habits FROM sites WHERE site = ?",
+                                (site,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def remember(self, site: str, template: str, habits: str) -> None:
+        self.conn.execute(
+            "INSERT INTO sites (site, template, habits) VALUES (?, ?, ?) ON CONFLICT(site) DO "
+            "UPDATE SET template = excluded.template, habits = excluded.habits",
+            (site, template, habits))
         self.conn.commit()
 
     def counts(self, site: str | None = None) -> dict[str, int]:

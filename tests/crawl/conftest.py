@@ -24,6 +24,19 @@ def portal() -> Iterator[Portal]:
         p.stop()
 
 
+STYLES = ("lacviet", "banner", "cms")
+
+
+@pytest.fixture(params=STYLES)
+def styled_portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
+    """The portal in each of its page styles (SharePoint, banner <h1>, WordPress-like)."""
+    p = Portal(crawl_delay=CRAWL_DELAY, style=request.param).start()
+    try:
+        yield p
+    finally:
+        p.stop()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with a fresh data directory and no delay of our own (robots.txt sets it)."""

@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 from crawl.discover import (
-    Frontier,
     canonical_url,
     is_pagination,
     parse_feed,
@@ -15,6 +14,7 @@ from crawl.discover import (
     parse_sitemap,
     trap_reason,
 )
+from crawl.frontier import Frontier
 from crawl.sites import generic_site
 from indexer.config import Settings
 
@@ -118,7 +118,7 @@ def test_frontier_guards() -> None:
     assert not f.add(f"{BASE}/deep", depth=3)
     assert not f.add(f"{BASE}/file.PDF")
     assert not f.add(f"{BASE}/lich?thang=7&nam=2021")
-    assert f.skipped == {"off-site": 1, "too deep": 1, "file": 1, "calendar": 1}
+    assert f.skipped == {"off-site": 1, "depth": 1, "file": 1, "calendar": 1}
     assert f.add(f"{BASE}/sitemap.xml", priority=0, kind="sitemap")
     first = f.pop()
     assert first is not None and first.kind == "sitemap"  # sitemaps before pages

@@ -100,8 +100,9 @@ def check_article(art: Article, item: Item) -> None:
         assert [a.url.endswith(item.attachment or "") for a in art.attachments] == [True]
 
 
-def test_first_crawl_of_an_unknown_portal(portal: Portal, settings: Settings) -> None:
+def test_first_crawl_of_an_unknown_portal(styled_portal: Portal, settings: Settings) -> None:
     # The portal also misbehaves once: a 429 with Retry-After and a 503.
+    portal = styled_portal
     live = portal.live()
     portal.fail_once(f"/{live[3].slug}", 429, "1")
     portal.fail_once(f"/{live[4].slug}", 503)
@@ -149,7 +150,8 @@ def test_first_crawl_of_an_unknown_portal(portal: Portal, settings: Settings) ->
     assert stored(settings).keys() == arts.keys()
 
 
-def test_second_run_downloads_only_changes(portal: Portal, settings: Settings) -> None:
+def test_second_run_downloads_only_changes(styled_portal: Portal, settings: Settings) -> None:
+    portal = styled_portal
     run_crawl(settings, portal)
     known = portal.live()
     added = [portal.add() for _ in range(5)]
