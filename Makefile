@@ -7,7 +7,7 @@ DEMO := demo/vi_news_demo.jsonl.gz
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract clean
+.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract bench-scale clean
 
 install: $(BIN)/.installed
 
@@ -45,6 +45,9 @@ bench-perf: install
 
 bench-extract: install
 	$(BIN)/python -m bench.extract
+
+bench-scale: install
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache
