@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import itertools
 import json
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import scale_corpus as corpus
-from bench.perf import MemoryGuard, Server, _status_kb, free_port, pct, process_tree
+from bench.perf import MemoryGuard, Server, _status_kb, free_port, pct
 from bench.perf_queries import WARMUP
 from bench.scale_queries import KINDS, Query, build
 
@@ -158,6 +159,18 @@ class SizeResult:
 # -- import -----------------------------------------------------------------------------------
 
 
+def tree_pids(pid: int) -> list[int]:
+    """A process and its descendants, read from /proc/PID/task/*/children (no scan of /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for children in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                todo += [int(c) for c in children.read_text().split()]
+    return out
+
+
 class TreeSampler(threading.Thread):
     """Peak RSS summed over a process and its descendants, and the mean load, every 0.2 s."""
 
@@ -170,7 +183,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
-            rss = sum(_status_kb(p, "VmRSS") for p in process_tree(self.pid)) / 1024
+            rss = sum(_status_kb(p, "VmRSS") for p in tree_pids(self.pid)) / 1024
             self.peak_mb = max(self.peak_mb, rss)
             self.loads.append(os.getloadavg()[0])
             self._halt.wait(0.2)
@@ -548,6 +561,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--reuse", action="store_true", help="reuse kept data directories (skips their import)"
     )
+    p.add_argument(
+        "--append", action="store_true", help="keep the other sizes of an earlier --out (.json)"
+    )
     return p.parse_args(argv)
 
 
@@ -583,7 +599,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mix": len(mix),
         "notes": [],
     }
-    results: list[SizeResult] = []
+    results = earlier(args.out) if args.append else []
+    results = [r for r in results if r.size not in sizes]
+    if results:
+        args.earlier = sorted(r.size for r in results)
     work = Path(tempfile.mkdtemp(prefix="tracuu-scale-"))
     try:
         for n in sizes:
@@ -614,6 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 source.clear()
                 nightly = run_import(data_dir, night.path, args.nightly)
             results.append(SizeResult(n, files[n].duplicate_bodies, imp, inproc, http, nightly))
+            results.sort(key=lambda r: r.size)
             if not args.keep and not args.reuse:
                 shutil.rmtree(data_dir, ignore_errors=True)
                 record.unlink(missing_ok=True)
@@ -630,10 +650,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def earlier(out: Path) -> list[SizeResult]:
+    """The results of an earlier run with the same --out (its .json), or none."""
+    path = out.with_suffix(".json")
+    if not path.exists():
+        return []
+    results = []
+    for d in json.loads(path.read_text()):
+        http = {int(c): Timings(**t) for c, t in d["http"].items()}
+        nightly = ImportRun(**d["nightly"]) if d["nightly"] else None
+        results.append(
+            SizeResult(
+                d["size"],
+                d["duplicate_bodies"],
+                ImportRun(**d["imp"]),
+                Timings(**d["inproc"]),
+                http,
+                nightly,
+            )
+        )
+    return results
+
+
 def notes(results: Sequence[SizeResult], args: argparse.Namespace, seconds: float) -> list[str]:
     dups = ", ".join(f"{r.duplicate_bodies} at {r.size:,}" for r in results)
     return [
         f"- Duplicate bodies in the corpus: {dups}. Run took {seconds / 60:.0f} min.",
+        *(
+            [
+                f"- Sizes {', '.join(f'{n:,}' for n in args.earlier)} come from an earlier run "
+                "(the same command without them); this one added the others with --append."
+            ]
+            if getattr(args, "earlier", None)
+            else []
+        ),
         "- Import: one `tracuu index import` of the whole file into an empty data directory "
         "(SQLite article store included), as a province's first load of its archives. CPU "
         "ms / article sums user and system time of the command and its worker processes: "
