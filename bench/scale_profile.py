@@ -74,6 +74,83 @@ def touched(engine: object, q: str) -> int:
     return sum(int(reader.doc_frequency(f, t)) for f, t in terms)
 
 
+BODY_FIELDS = ("text", "text_f")
+
+
+def maxscore(data_dir: Path, mix: Sequence[Query]) -> str:
+    """For relevance requests: the share of candidates that could still reach the top 10 once
+    scored on every term but the body syllables, plus the most those terms can add."""
+    import math
+
+    import numpy as np
+
+    from search import query as qb
+    from search.engine import Engine, SearchRequest
+    from search.ranking import K1
+
+    engine = Engine(data_dir)
+    engine.search(SearchRequest(q="hội nghị"))
+    with engine._lock:
+        ranker, vocab = engine.ranker(), engine.vocabulary()[0]
+        n = ranker.doc_count
+        rows = []  # kind, candidates, still in the running, body postings, other postings
+        for query in mix:
+            req = request_of(query)
+            pq = qb.parse(req.q)
+            if req.sort != "relevance" or pq.empty:
+                continue
+            plan = qb.plan(pq, vocab)
+            cands = ranker.match(plan)
+            allowed = engine._filter_docs(ranker, req)
+            if allowed is not None:
+                cands = np.intersect1d(cands, allowed, True)
+            if len(cands) <= 10:
+                continue
+            full = ranker.score(cands, plan)
+            rest = tuple(t for t in plan.scoring if t[0] not in BODY_FIELDS)
+            part = ranker.score(cands, qb.Plan(plan.units, plan.excluded, rest))
+            bound = 0.0
+            body = other = 0
+            for field, text, weight in plan.scoring:
+                df = int(ranker.reader.doc_frequency(field, text))
+                if field in BODY_FIELDS:
+                    body += df
+                    bound += weight * (math.log(n / (df + 1)) + 1.0) * (K1 + 1) if df else 0.0
+                else:
+                    other += df
+            tenth = np.partition(full, -10)[-10]
+            left = int(np.count_nonzero(part + bound >= tenth))
+            rows.append((query.kind, len(cands), left, body, other))
+    engine.close()
+    if not rows:
+        return "no relevance request with more than 10 candidates\n"
+    share = sorted(r[2] / r[1] for r in rows)
+    body = sum(r[3] for r in rows)
+    total = body + sum(r[4] for r in rows)
+    lines = [
+        f"# MaxScore bound on {n:,} documents ({data_dir})",
+        "",
+        f"{len(rows)} relevance requests with more than 10 candidates (median "
+        f"{statistics.median(r[1] for r in rows):,.0f} candidates). Body-syllable terms "
+        f"({', '.join(BODY_FIELDS)}) hold {100 * body / total:.1f} % of the scoring postings. "
+        "Candidates whose score without them, plus the most they can add (weight × idf × "
+        "(k1 + 1) per term), reaches the 10th full score: median "
+        f"{100 * statistics.median(share):.1f} %, p75 {100 * share[int(0.75 * len(share))]:.1f} %, "
+        f"p95 {100 * share[int(0.95 * len(share))]:.1f} %.",
+        "",
+        "| kind | n | median candidates | median share still in the running |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind in KINDS:
+        sel = [r for r in rows if r[0] == kind]
+        if sel:
+            lines.append(
+                f"| {kind} | {len(sel)} | {statistics.median(r[1] for r in sel):,.0f} | "
+                f"{100 * statistics.median(r[2] / r[1] for r in sel):.1f} % |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query]) -> str:
     """Each request on two indexes, alternately (same load for both): per kind p50/p95 and the
     median ratio B/A of the same request."""
@@ -132,10 +209,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="a second data directory: time each request on both, interleaved, and compare",
     )
+    p.add_argument(
+        "--maxscore",
+        action="store_true",
+        help="how many candidates a MaxScore bound on the body-syllable terms would leave",
+    )
     args = p.parse_args(argv)
     from search.engine import Engine, SearchRequest
 
     mix = build(first_articles(args.corpus, 6000), args.per_kind)
+    if args.maxscore:
+        md = maxscore(args.data_dir, mix)
+        if args.out:
+            args.out.write_text(md, encoding="utf-8")
+        print(md)
+        return 0
     if args.against:
         md = compare(args.data_dir, args.against, mix)
         if args.out:
