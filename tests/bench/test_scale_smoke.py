@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import scale
+from bench import scale, scale_profile
 from bench.scale_corpus import DISTRICTS, Generator, load_source, sites, write
 from bench.scale_queries import KINDS, build
 from indexer.document import Article
@@ -121,9 +121,32 @@ def test_scale_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "Targets at 600 articles" in md
     raw = json.loads(out.with_suffix(".json").read_text())
     assert raw[0]["size"] == 600 and len(raw[0]["inproc"]["ms"]) == 30
+    back = scale.earlier(out)  # what --append reads back
+    assert [r.size for r in back] == [600] and back[0].imp.articles == 600
+    assert back[0].http[16].errors == 0 and back[0].inproc.ms == raw[0]["inproc"]["ms"]
     # the temporary data directory is gone; the generated corpus stays cached for the next run
     assert not list((tmp_path / "cache").glob("data-*"))
     assert list((tmp_path / "cache").glob("corpus-*.jsonl.gz"))
+
+
+def test_profile_runs_on_a_kept_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    argv = ["--data", str(DEMO), "--sizes", "400", "--per-kind", "2", "--skip-http"]
+    argv += ["--nightly", "0", "--keep", "--cache", str(cache), "--out", str(tmp_path / "s.md")]
+    assert scale.main(argv) == 0
+    data, corpus = cache / "data-400", next(cache.glob("corpus-*-0-400.jsonl.gz"))
+    assert data.is_dir()
+    capsys.readouterr()
+    common = [str(data), str(corpus), "--per-kind", "2"]
+    assert scale_profile.main(common) == 0
+    out = capsys.readouterr().out
+    assert "| **all** | 20 |" in out and "postings touched" in out
+    assert scale_profile.main([*common, "--maxscore"]) == 0
+    assert "MaxScore bound on 400 documents" in capsys.readouterr().out
+    assert scale_profile.main([*common, "--against", str(data)]) == 0
+    assert "| **all** | 20 |" in capsys.readouterr().out
 
 
 def test_missing_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
