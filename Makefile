@@ -7,7 +7,7 @@ DEMO := demo/vi_news_demo.jsonl.gz
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract bench-pdftext bench-ocr system-packages clean
+.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract bench-pdftext bench-ocr bench-scale system-packages clean
 
 install: $(BIN)/.installed
 
@@ -56,6 +56,9 @@ bench-pdftext: install
 
 bench-ocr: install system-packages
 	$(BIN)/python -m bench.ocr --out bench/out/ocr.md
+
+bench-scale: install
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

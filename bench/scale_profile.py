@@ -1,0 +1,313 @@
+"""Where a query's time goes on a big index: `python -m bench.scale_profile DATA_DIR CORPUS`.
+
+    python -m bench.scale_profile DATA_DIR CORPUS [--per-kind 40] [--slowest 8] [--out FILE]
+
+DATA_DIR is a data directory kept by `python -m bench.scale --keep` (under its --cache, as
+data-N), CORPUS the corpus file the mix is drawn from (corpus-...-0-N.jsonl.gz beside it). Runs
+the mix of bench/scale_queries.py once through one Engine, each query under cProfile, and
+reports per kind: time, the postings the plan touches (the sum of the document frequencies of
+its match and scoring terms: what search.ranking decodes), and the share of each stage —
+decoding posting lists, matching, scoring, the spelling suggestion, the plan (with the
+vocabulary's pair variants), stored fields, snippets and the article store. cProfile slows
+Python-level code more than NumPy calls: shares, not absolute times, are the point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.scale import first_articles, request_of
+from bench.scale_queries import KINDS, Query, build
+
+# stage → (file suffix, function name) whose cumulative time makes the stage
+STAGES = {
+    "postings (decode, cache)": [("search/ranking.py", "postings")],
+    "block decoding": [("search/ranking.py", "_block_arrays")],
+    "match (incl. its decoding)": [("search/ranking.py", "match")],
+    "filters": [("search/ranking.py", "filter_docs")],
+    "score (incl. its decoding)": [("search/ranking.py", "score")],
+    "rank (incl. score, sort)": [("search/ranking.py", "rank")],
+    "plan + pair variants": [("search/query.py", "plan")],
+    "suggestion": [("search/spelling.py", "suggest")],
+    "stored fields": [
+        ("whoosh/reading.py", "stored_fields"),
+        ("whoosh/searching.py", "stored_fields"),
+    ],
+    "snippets": [("search/snippet.py", "make_snippet")],
+    "article store": [("indexer/store.py", "get_many")],
+}
+
+
+def stage_times(prof: cProfile.Profile) -> dict[str, float]:
+    """Cumulative seconds of each stage in one profile (the outermost of its functions: Ranker's
+    postings() calls Leaf's, the searcher's stored_fields() the reader's)."""
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    out: dict[str, float] = defaultdict(float)
+    for (path, _, name), (_, _, _, cum, _) in stats.items():
+        for stage, keys in STAGES.items():
+            if any(path.endswith(suffix) and name == fn for suffix, fn in keys):
+                out[stage] = max(out[stage], cum)
+    return out
+
+
+def touched(engine: object, q: str) -> int:
+    """Postings of every term the plan of q matches or scores with (document frequencies)."""
+    from search import query as qb
+
+    pq = qb.parse(q)
+    if pq.empty:
+        return 0
+    vocab = engine.vocabulary()[0]  # type: ignore[attr-defined]
+    plan = qb.plan(pq, vocab)
+    reader = engine.searcher().reader()  # type: ignore[attr-defined]
+    terms = {(f, t) for f, t, _ in plan.scoring}
+    terms |= {term for unit in plan.units for alt in unit for part in alt for term in part}
+    return sum(int(reader.doc_frequency(f, t)) for f, t in terms)
+
+
+BODY_FIELDS = ("text", "text_f")
+
+
+def maxscore(data_dir: Path, mix: Sequence[Query]) -> str:
+    """For relevance requests: the share of candidates that could still reach the top 10 once
+    scored on every term but the body syllables, plus the most those terms can add."""
+    import math
+
+    import numpy as np
+
+    from search import query as qb
+    from search.engine import Engine, SearchRequest
+    from search.ranking import K1
+
+    engine = Engine(data_dir)
+    engine.search(SearchRequest(q="hội nghị"))
+    with engine._lock:
+        ranker, vocab = engine.ranker(), engine.vocabulary()[0]
+        n = ranker.doc_count
+        rows = []  # kind, candidates, still in the running, body postings, other postings
+        for query in mix:
+            req = request_of(query)
+            pq = qb.parse(req.q)
+            if req.sort != "relevance" or pq.empty:
+                continue
+            plan = qb.plan(pq, vocab)
+            cands = ranker.match(plan)
+            allowed = engine._filter_docs(ranker, req)
+            if allowed is not None:
+                cands = np.intersect1d(cands, allowed, True)
+            if len(cands) <= 10:
+                continue
+            full = ranker.score(cands, plan)
+            rest = tuple(t for t in plan.scoring if t[0] not in BODY_FIELDS)
+            part = ranker.score(cands, qb.Plan(plan.units, plan.excluded, rest))
+            bound = 0.0
+            body = other = 0
+            for field, text, weight in plan.scoring:
+                df = int(ranker.reader.doc_frequency(field, text))
+                if field in BODY_FIELDS:
+                    body += df
+                    bound += weight * (math.log(n / (df + 1)) + 1.0) * (K1 + 1) if df else 0.0
+                else:
+                    other += df
+            tenth = np.partition(full, -10)[-10]
+            left = int(np.count_nonzero(part + bound >= tenth))
+            rows.append((query.kind, len(cands), left, body, other))
+    engine.close()
+    if not rows:
+        return "no relevance request with more than 10 candidates\n"
+    share = sorted(r[2] / r[1] for r in rows)
+    body = sum(r[3] for r in rows)
+    total = body + sum(r[4] for r in rows)
+    lines = [
+        f"# MaxScore bound on {n:,} documents ({data_dir})",
+        "",
+        f"{len(rows)} relevance requests with more than 10 candidates (median "
+        f"{statistics.median(r[1] for r in rows):,.0f} candidates). Body-syllable terms "
+        f"({', '.join(BODY_FIELDS)}) hold {100 * body / total:.1f} % of the scoring postings. "
+        "Candidates whose score without them, plus the most they can add (weight × idf × "
+        "(k1 + 1) per term), reaches the 10th full score: median "
+        f"{100 * statistics.median(share):.1f} %, p75 {100 * share[int(0.75 * len(share))]:.1f} %, "
+        f"p95 {100 * share[int(0.95 * len(share))]:.1f} %.",
+        "",
+        "| kind | n | median candidates | median share still in the running |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind in KINDS:
+        sel = [r for r in rows if r[0] == kind]
+        if sel:
+            lines.append(
+                f"| {kind} | {len(sel)} | {statistics.median(r[1] for r in sel):,.0f} | "
+                f"{100 * statistics.median(r[2] / r[1] for r in sel):.1f} % |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query]) -> str:
+    """Each request on two indexes, alternately (same load for both): per kind p50/p95 and the
+    median ratio B/A of the same request."""
+    from search.engine import Engine, SearchRequest
+
+    engines = [Engine(a_dir), Engine(b_dir)]
+    for e in engines:
+        e.search(SearchRequest(q="hội nghị"))
+    docs = [e.doc_count() for e in engines]
+    ms: list[list[float]] = [[], []]
+    for i, query in enumerate(mix):
+        req = request_of(query)
+        for k in (0, 1) if i % 2 == 0 else (1, 0):
+            t = time.perf_counter()
+            engines[k].search(req)
+            ms[k].append((time.perf_counter() - t) * 1000)
+    for e in engines:
+        e.close()
+
+    def pq(values: list[float], q: int) -> float:
+        return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+    lines = [
+        f"# {docs[1]:,} documents ({b_dir}) against {docs[0]:,} ({a_dir})",
+        "",
+        f"{len(mix)} requests, each run on both indexes one after the other (order alternating),"
+        f" cold result cache; load average at the end {os.getloadavg()[0]:.1f}.",
+        "",
+        f"| kind | n | p50 / p95 ms at {docs[0]:,} | p50 / p95 ms at {docs[1]:,} | "
+        "median ratio of the same request |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for kind in [*KINDS, None]:
+        idx = [i for i, q in enumerate(mix) if kind is None or q.kind == kind]
+        if len(idx) < 2:
+            continue
+        a = [ms[0][i] for i in idx]
+        b = [ms[1][i] for i in idx]
+        ratio = statistics.median(y / x for x, y in zip(a, b, strict=True) if x > 0)
+        lines.append(
+            f"| {kind or '**all**'} | {len(idx)} | {pq(a, 50):.0f} / {pq(a, 95):.0f} | "
+            f"{pq(b, 50):.0f} / {pq(b, 95):.0f} | {ratio:.2f}× |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.scale_profile")
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("corpus", type=Path)
+    p.add_argument("--per-kind", type=int, default=40)
+    p.add_argument("--slowest", type=int, default=8)
+    p.add_argument("--out", type=Path)
+    p.add_argument(
+        "--against",
+        type=Path,
+        help="a second data directory: time each request on both, interleaved, and compare",
+    )
+    p.add_argument(
+        "--maxscore",
+        action="store_true",
+        help="how many candidates a MaxScore bound on the body-syllable terms would leave",
+    )
+    args = p.parse_args(argv)
+    from search.engine import Engine, SearchRequest
+
+    mix = build(first_articles(args.corpus, 6000), args.per_kind)
+    if args.maxscore:
+        md = maxscore(args.data_dir, mix)
+        if args.out:
+            args.out.write_text(md, encoding="utf-8")
+        print(md)
+        return 0
+    if args.against:
+        md = compare(args.data_dir, args.against, mix)
+        if args.out:
+            args.out.write_text(md, encoding="utf-8")
+        print(md)
+        return 0
+    engine = Engine(args.data_dir)
+    engine.search(SearchRequest(q="hội nghị"))
+    docs = engine.doc_count()
+    rows = []  # (kind, params, ms, profiled ms, postings, stages)
+    for query in mix:
+        req = request_of(query)
+        t = time.perf_counter()
+        engine.search(req)  # cold, timed without the profiler
+        ms = (time.perf_counter() - t) * 1000
+        with engine._cache_lock:
+            engine._cache.clear()
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.enable()
+        engine.search(req)
+        prof.disable()
+        pms = (time.perf_counter() - t) * 1000
+        rows.append(
+            (query.kind, query.as_dict(), ms, pms, touched(engine, query.q), stage_times(prof))
+        )
+    lines = [
+        f"# Query profile: {docs:,} documents in {args.data_dir}",
+        "",
+        f"{len(mix)} requests of bench/scale_queries.py, load average "
+        f"{os.getloadavg()[0]:.1f}. Time columns: unprofiled ms; stage shares are of the "
+        "profiled time (second run of the same request, result cache cleared; the "
+        "postings cache may hold lists the first run decoded).",
+        "",
+        "| kind | n | p50 ms | p95 ms | mean postings touched | ms per 100k postings | "
+        + " | ".join(STAGES)
+        + " |",
+        "|---|---:|---:|---:|---:|---:|" + "---:|" * len(STAGES),
+    ]
+
+    def line(label: str, sel: list[tuple]) -> str:  # type: ignore[type-arg]
+        ms = [r[2] for r in sel]
+        post = [r[4] for r in sel]
+        total = sum(r[3] for r in sel) / 1000 or 1.0
+        per = sum(ms) / (sum(post) / 100_000) if sum(post) else float("nan")
+        q = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
+        shares = [100 * sum(r[5].get(s, 0.0) for r in sel) / total for s in STAGES]
+        return (
+            f"| {label} | {len(sel)} | {q[49]:.0f} | {q[94]:.0f} | "
+            f"{statistics.mean(post):,.0f} | {per:.1f} | "
+            + " | ".join(f"{s:.0f} %" for s in shares)
+            + " |"
+        )
+
+    for kind in KINDS:
+        sel = [r for r in rows if r[0] == kind]
+        if sel:
+            lines.append(line(kind, sel))
+    lines.append(line("**all**", rows))
+    lines += ["", f"Slowest {args.slowest} (unprofiled ms; stages in profiled ms):", ""]
+    for kind, params, ms, _, post, st in sorted(rows, key=lambda r: -r[2])[: args.slowest]:
+        top = ", ".join(
+            f"{s} {1000 * v:.0f}" for s, v in sorted(st.items(), key=lambda x: -x[1]) if v > 0.002
+        )
+        lines.append(f"- {ms:.0f} ms, {kind} `{params}`: {post:,} postings; {top}")
+    # correlation of time with postings touched (queries with words)
+    pairs = [(r[4], r[2]) for r in rows if r[4]]
+    if len(pairs) > 2:
+        xs, ys = zip(*pairs, strict=True)
+        r = statistics.correlation(xs, ys)
+        slope, icpt = statistics.linear_regression(xs, ys)
+        lines += [
+            "",
+            f"Time vs postings touched over {len(pairs)} queries with words: "
+            f"r = {r:.2f}, ms ≈ {icpt:.1f} + {slope * 100_000:.1f} per 100k postings.",
+        ]
+    engine.close()
+    md = "\n".join(lines) + "\n"
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(md, encoding="utf-8")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
