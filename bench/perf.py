@@ -124,7 +124,8 @@ class ImportFigures:
 def import_tracuu(jsonl: Path, data_dir: Path, procs: int) -> ImportFigures:
     """`tracuu index import` into a fresh data directory (store + index), timed end to end."""
     from indexer.importer import import_files
-    from indexer.store import Paths, Store
+    from indexer.layout import DataDir
+    from indexer.store import Store
 
     t0 = time.perf_counter()
     with Store(data_dir, procs=procs) as store:
@@ -132,7 +133,7 @@ def import_tracuu(jsonl: Path, data_dir: Path, procs: int) -> ImportFigures:
     seconds = time.perf_counter() - t0
     if report.bad:
         raise RuntimeError(f"tracuu refused {len(report.bad)} lines, first: {report.bad[0]}")
-    live = Paths(data_dir).live_index()
+    live = DataDir(data_dir).live_index()
     assert live is not None
     return ImportFigures(report.imported, seconds, dir_bytes(live), dir_bytes(data_dir))
 
@@ -197,7 +198,7 @@ class TracuuSearch:
         self.engine = Engine(data_dir)
 
     def search(self, q: str) -> dict[str, Any]:
-        from search.engine import SearchRequest
+        from search.types import SearchRequest
 
         result = self.engine.search(SearchRequest(q=q))
         return {"query": q, "total": result.total, "hits": result.hits}

@@ -22,7 +22,7 @@ at most 3 titles hold it. MRR@10 counts the first relevant hit; recall@10 is
 
 The sample: every article holding a document number (there are few, and staff search for them),
 then the others in sha1(id) order, up to --docs. The query sets are generated with a fixed seed,
-split alternately into dev (for tuning search/query.py's weights) and test (reported), and kept
+split alternately into dev (for tuning search/weights.py) and test (reported), and kept
 in bench/queries/ so that every run scores the same queries. The relevance judgements are computed
 by this file's own tokenizer, not tracuu's, so a tokenizer bug shows up as a miss.
 
@@ -31,7 +31,7 @@ tantivy: the default conjunction (OR) and the default tokenizer, `index.parse_qu
 retried with the query-syntax characters + - ^ ` : { } " [ ] ( ) ~ ! \\ * / < > = replaced by
 spaces. Plain Whoosh: MultifieldParser over title and body, default AND group, as typed.
 
-`--tune` runs a coordinate search over search/query.py's weights on the dev split (tracuu only)
+`--tune` runs a coordinate search over search/weights.py on the dev split (tracuu only)
 and prints the best setting; it never looks at the test split.
 """
 
@@ -554,13 +554,16 @@ class TracuuSystem:
         self.engine: Any = None
         self.reset()
 
-    def reset(self) -> None:
-        """A fresh engine (no cached results): after the query weights have changed."""
+    def reset(self, weights: Any = None) -> None:
+        """A fresh engine (no cached results), ranking with `weights` (search.weights.Weights)."""
         from search.engine import Engine
+        from search.weights import DEFAULT_WEIGHTS
 
         if self.engine is not None:
             self.engine.close()
-        self.engine = Engine(self.folder / "data", refresh_interval=3600)
+        self.engine = Engine(
+            self.folder / "data", refresh_interval=3600, weights=weights or DEFAULT_WEIGHTS
+        )
 
     def run(self, q: str) -> list[str]:
         from search.engine import SearchRequest
@@ -709,24 +712,25 @@ def table(res: dict[str, dict[str, tuple[float, float, int]]]) -> str:
 
 # -- tuning ---------------------------------------------------------------------------------------
 
+# The fields of search.weights.Weights.
 WEIGHTS = (
-    "W_FOLD",
-    "W_EXACT",
-    "W_TITLE",
-    "W_TITLE_F",
-    "W_BIGRAM",
-    "W_BIGRAM_F",
-    "W_TITLE_BI",
-    "W_TITLE_BI_F",
-    "ACCENTED_FOLD_SCALE",
+    "fold",
+    "exact",
+    "title",
+    "title_f",
+    "bigram",
+    "bigram_f",
+    "title_bi",
+    "title_bi_f",
+    "accented_fold_scale",
 )
 # The weights a coordinate search moves, and the values it tries (the others stay as they are).
 TUNE_GRID = {
-    "W_TITLE": (0.5, 1.0, 2.0, 4.0),
-    "W_TITLE_BI": (1.0, 2.0, 4.0),
-    "W_BIGRAM": (1.0, 2.0, 4.0),
-    "W_EXACT": (0.5, 1.0, 2.0),
-    "ACCENTED_FOLD_SCALE": (0.1, 0.25, 0.5),
+    "title": (0.5, 1.0, 2.0, 4.0),
+    "title_bi": (1.0, 2.0, 4.0),
+    "bigram": (1.0, 2.0, 4.0),
+    "exact": (0.5, 1.0, 2.0),
+    "accented_fold_scale": (0.1, 0.25, 0.5),
 }
 # tone_swap and nfd queries reach the engine as the same text as tone_orig and exact (NFC and
 # tone normalisation come first) and document numbers are single terms: none moves with weights.
@@ -741,7 +745,7 @@ def objective(r: dict[str, tuple[float, float, int]]) -> float:
 
 
 def tune(system: TracuuSystem, queries: Sequence[Query], rounds: int = 1) -> dict[str, float]:
-    from search import query as qb
+    from search.weights import DEFAULT_WEIGHTS, Weights
 
     dev = [q for q in queries if q.split == "dev" and q.type in TUNE_TYPES]
     cache: dict[tuple[float, ...], float] = {}
@@ -749,9 +753,7 @@ def tune(system: TracuuSystem, queries: Sequence[Query], rounds: int = 1) -> dic
     def evaluate(w: dict[str, float]) -> float:
         key = tuple(w[n] for n in WEIGHTS)
         if key not in cache:
-            for n in WEIGHTS:
-                setattr(qb, n, w[n])
-            system.reset()
+            system.reset(Weights(**w))
             r = score(dev, system.run)
             cache[key] = objective(r)
             print(
@@ -763,7 +765,7 @@ def tune(system: TracuuSystem, queries: Sequence[Query], rounds: int = 1) -> dic
             )
         return cache[key]
 
-    best = {n: float(getattr(qb, n)) for n in WEIGHTS}
+    best = {n: float(getattr(DEFAULT_WEIGHTS, n)) for n in WEIGHTS}
     best_score = evaluate(best)
     for _ in range(rounds):
         improved = False
@@ -775,8 +777,7 @@ def tune(system: TracuuSystem, queries: Sequence[Query], rounds: int = 1) -> dic
                     best, best_score, improved = cand, s, True
         if not improved:
             break
-    for n in WEIGHTS:
-        setattr(qb, n, best[n])
+    system.reset()
     return best
 
 

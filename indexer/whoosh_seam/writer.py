@@ -1,21 +1,28 @@
-"""A Whoosh segment writer that inverts documents in memory and writes whole posting lists.
+"""Writing an index: a segment writer that inverts documents in memory, in one or more processes.
 
 Whoosh's SegmentWriter sends every posting through an external sort (a pickle.dump and a
 pickle.load each when the pool spills) and then through the codec one posting at a time, with a
-field-length lookup per posting. Here postings are appended to per-term arrays as documents come
-(already in docnum order), and each term's list is written in blocks. Everything else — stored
-fields, length columns, deletions, merges, the TOC — is Whoosh's own SegmentWriter.
+field-length lookup per posting. BulkWriter appends postings to per-term arrays as documents
+come (already in docnum order) and writes each term's list in blocks. Everything else — stored
+fields, length columns, deletions, merges, the table of contents — is Whoosh's SegmentWriter.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from whoosh import multiproc as whoosh_multiproc
 from whoosh.writing import SegmentWriter
 
+from indexer.whoosh_seam.codec import InliningCodec
+from indexer.whoosh_seam.storage import create_index, open_index
+
 Postings: TypeAlias = "tuple[array[int], array[float], bytearray]"
+INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
+POOL_MB = 256
 
 
 class BulkPool:
@@ -125,14 +132,29 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
 
 
 class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
+    """MpWriter's worker process, writing its own segment with a BulkWriter."""
+
     def run(self) -> None:
-        # This runs in the forked worker: its SubWriterTask.run builds the writer from the
-        # module-level name SegmentWriter, so rebinding it here changes that process only.
-        whoosh_multiproc.SegmentWriter = BulkWriter
-        super().run()
+        # SubWriterTask.run for the multisegment case, with BulkWriter instead of the module's
+        # SegmentWriter (rebinding that name would patch Whoosh for the whole process).
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = BulkWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames  # before the flush empties the pool
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, fieldnames, segment), timeout=5)
 
 
 class _BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
+    """Whoosh's MpWriter (one segment per worker process) with BulkWriter in the workers."""
+
     def _new_task(self) -> Any:
         task = _BulkSubWriterTask(
             self.storage,
@@ -147,6 +169,44 @@ class _BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
         return task
 
 
-def parallel_writer(ix: Any, procs: int, **kwargs: Any) -> Any:
-    """Whoosh's MpWriter (one segment per worker process) with BulkWriter in the workers."""
-    return _BulkMpWriter(ix, procs=procs, multisegment=True, **kwargs)
+class WritableIndex:
+    """An index folder opened for writing (the caller holds the data directory's write lock)."""
+
+    def __init__(self, folder: Path, create: bool = False) -> None:
+        self.folder = folder
+        self._ix = create_index(folder) if create else open_index(folder, readonly=False)
+
+    def doc_count(self) -> int:
+        """Documents in the index, deleted ones not yet merged away included."""
+        return int(self._ix.doc_count_all())
+
+    def write(self, docs: Iterable[dict[str, Any]], delete_ids: Iterable[str] = (),
+              procs: int = 1) -> int:
+        """Delete documents by id, add or replace documents (same id), commit; all or nothing.
+
+        procs > 1 writes the new documents in that many processes (a segment each).
+        """
+        fresh = self.doc_count() == 0
+        kwargs: dict[str, Any] = {"limitmb": POOL_MB, "codec": InliningCodec(INLINE_LIMIT)}
+        if procs > 1:
+            writer = _BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
+        else:
+            writer = BulkWriter(self._ix, **kwargs)
+        n = 0
+        try:
+            for article_id in delete_ids:
+                writer.delete_by_term("id", article_id)
+            for doc in docs:
+                if fresh:  # nothing to replace: skip update_document's delete by id
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
+                n += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return n
+
+    def close(self) -> None:
+        self._ix.close()
