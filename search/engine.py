@@ -143,9 +143,7 @@ class Engine:
     @staticmethod
     def _filter_docs(ranker: Ranker, req: SearchRequest) -> np.ndarray | None:
         terms = [
-            (f"{name}_key", facet_key(getattr(req, name)))
-            for name in FACETS
-            if getattr(req, name)
+            (f"{name}_key", facet_key(getattr(req, name))) for name in FACETS if getattr(req, name)
         ]
         start = datetime.combine(req.date_from, datetime.min.time()) if req.date_from else None
         end = (

@@ -94,7 +94,7 @@ class Speller:
         """Bigrams 'first x' in the index with fold(x) starting like second_prefix, by frequency."""
         want = fold(second_prefix)
         found = []
-        for term, df in self.view.terms_from("text_bi", f"{first} ", SCAN):
+        for term, df in self.view.terms("text_bi", f"{first} ", SCAN):
             second = term.split(" ", 1)[1]
             if fold(second).startswith(want) and (
                 not has_diacritics(second_prefix) or second.startswith(second_prefix)
@@ -129,7 +129,7 @@ class Speller:
             words = sorted(
                 (
                     (self.folded_df.get(t, 0), t)
-                    for t, _ in self.view.terms_from("text_f", fold(last.text), SCAN)
+                    for t, _ in self.view.terms("text_f", fold(last.text), SCAN)
                 ),
                 reverse=True,
             )[:3]

@@ -7,8 +7,9 @@ behind this surface:
     IndexView(folder)          one generation, read-only: postings(field, text) → (ids, weights,
                                doc_frequency) as arrays, doc_frequencies(field, texts) from an
                                in-memory term table, lengths(field), dates(), live_docs(),
-                               stored_fields(docnum), terms(field), terms_from(field, prefix);
-                               reopen() for the next generation (unchanged segments are kept)
+                               stored_fields(docnum), terms(field, prefix, limit) with doc
+                               frequencies; reopen() for the next generation (unchanged
+                               segments are kept)
     WritableIndex(folder)      write(docs, delete_ids, procs): the bulk segment writer, in one or
                                several processes, with the inlining codec; all or nothing
     date_value(datetime)       the number dates() holds for a datetime

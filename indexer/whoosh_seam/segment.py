@@ -53,7 +53,7 @@ class SegmentData:
             postings = self.files.part(POSTINGS_EXT)
             if terms is None or postings is None:
                 raise IndexFormatError(f"segment {self.segment_id} has no term table or postings")
-            self.terms = TermTable(terms)
+            self.table = TermTable(terms)
             self._postings = postings
         except BaseException:
             self.files.close()
@@ -64,8 +64,8 @@ class SegmentData:
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
         """Local docnums (deleted ones included), weights and the doc frequency of a term."""
-        key = self.terms.key(field, self.schema[field].to_bytes(text))
-        info = None if key is None else self.terms.info(key)
+        key = self.table.key(field, self.schema[field].to_bytes(text))
+        info = None if key is None else self.table.info(key)
         if info is None:
             return EMPTY_IDS, EMPTY_WEIGHTS, 0
         ids, weights = read_postings(info, self._postings)
@@ -78,10 +78,16 @@ class SegmentData:
     def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
         """The doc frequency of each term of one field in this segment."""
         to_bytes = self.schema[field].to_bytes
-        keys = [self.terms.key(field, to_bytes(t)) for t in texts]
+        keys = [self.table.key(field, to_bytes(t)) for t in texts]
         if keys and keys[0] is None:  # the segment has no such field
             return [0] * len(texts)
-        return self.terms.doc_frequencies([k for k in keys if k is not None])
+        return self.table.doc_frequencies([k for k in keys if k is not None])
+
+    def terms(self, field: str, prefix: str = "", limit: int = -1) -> list[tuple[str, int]]:
+        """(term, doc frequency) of a field's terms starting with prefix, in term order."""
+        fieldtype = self.schema[field]
+        items = self.table.items(field, fieldtype.to_bytes(prefix), limit)
+        return [(fieldtype.from_bytes(t), df) for t, df in items]
 
     def lengths(self, field: str) -> np.ndarray:
         """The (byte-encoded, decoded) length of `field` in each document, as Whoosh keeps it."""
@@ -117,7 +123,7 @@ class SegmentData:
     def nbytes(self) -> int:
         """Memory held in arrays (term table and the columns read so far)."""
         cols = sum(a.nbytes for a in self._lengths.values())
-        return self.terms.nbytes + cols + (self._dates.nbytes if self._dates is not None else 0)
+        return self.table.nbytes + cols + (self._dates.nbytes if self._dates is not None else 0)
 
     def close(self) -> None:
         self.files.close()

@@ -1,10 +1,13 @@
 """A segment's term table in memory, and its posting lists decoded into NumPy arrays.
 
-The term table (`.trm`) is Whoosh's on-disk hash file: length-prefixed (key, terminfo) entries,
-then 256 hash tables of (hash, entry position) slots, a directory, and pickled extras holding
-the field numbers. Here every used slot is read once, sorted by hash and kept as two arrays
-(8 bytes per term): a lookup is a binary search in memory plus, only when the hash is present,
-one pread to compare the key and read its terminfo. Doc frequencies need no other structure.
+The term table (`.trm`) is Whoosh's ordered hash file: length-prefixed (key, terminfo) entries
+in key order (a key is the field's number, 2 bytes, then the term), 256 hash tables of (hash,
+entry position) slots, a directory, pickled extras (field numbers, the ordered index's type and
+length), and the ordered index: each entry's position, in key order. Here every used slot is
+read once, sorted by hash and kept as two arrays (8 bytes per term): a lookup is a binary search
+in memory plus, only when the hash is present, one pread to compare the key and read its
+terminfo. Listing a field's terms (or those with a prefix) binary-searches the ordered index on
+disk, then reads the entries in one sweep.
 
 Terminfo (whoosh3 W3TermInfo): struct !BfIBBfII (inlined flag, total weight, doc frequency,
 min/max length bytes, max weight, min/max id), then either the pickled (ids, weights, values) of
@@ -37,7 +40,10 @@ _EXTENT = struct.Struct("!qi")
 _INT = struct.Struct("!i")
 _DIRECTORY = np.dtype([("pos", ">i8"), ("slots", ">i4")])
 _SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
+_DF = struct.Struct("!I")  # the doc frequency, 5 bytes into a terminfo
 _PEEK = 96  # bytes read past a key: the terminfo, or most of an inlined list
+_SWEEP = 1 << 18  # bytes read at a time when listing terms
+_ORDER_TYPES = {"B": "u1", "H": ">u2", "i": ">i4", "I": ">u4", "q": ">i8"}
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
@@ -74,13 +80,20 @@ class TermTable:
         (exlen,) = _INT.unpack(part.read(part.length - 4, 4))
         expos = part.length - 4 - exlen
         dirpos = expos - 256 * _DIRECTORY.itemsize
-        extras = pickle.loads(part.read(expos, exlen))
+        extras_file = io.BytesIO(part.read(expos, exlen))
+        extras = pickle.Unpickler(extras_file).load()
         self.fieldmap: dict[str, int] = dict(extras["fieldmap"])
+        if extras.get("indextype") not in _ORDER_TYPES:
+            raise IndexFormatError(f"{part.name}: no ordered index ({extras.get('indextype')})")
+        self._order = np.dtype(_ORDER_TYPES[extras["indextype"]])
+        self._order_pos = expos + extras_file.tell()
+        self._count = int(extras["indexlen"])
         directory = np.frombuffer(part.read(dirpos, 256 * _DIRECTORY.itemsize), dtype=_DIRECTORY)
         start = int(directory["pos"][0])
         ends = directory["pos"].astype(np.int64) + directory["slots"].astype(np.int64) * 12
         if start <= 0 or int(ends[-1]) != dirpos or (directory["pos"][1:] != ends[:-1]).any():
             raise IndexFormatError(f"{part.name}: hash tables are not where Whoosh 2.7 puts them")
+        self._end_of_data = start
         slots = np.frombuffer(part.read(start, dirpos - start), dtype=_SLOT)
         used = slots["pos"] != 0
         hashes = slots["hash"][used].astype(np.uint32)
@@ -88,6 +101,8 @@ class TermTable:
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]
         self.positions = positions[order].astype(np.uint32 if part.length < 2**32 else np.int64)
+        if len(self.hashes) != self._count:
+            raise IndexFormatError(f"{part.name}: {len(self.hashes)} slots, {self._count} keys")
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -137,6 +152,64 @@ class TermTable:
             value = self._entry(keys[i], int(lo[i]), int(hi[i]))
             if value is not None:
                 out[i] = _TERMINFO.unpack_from(value)[2]
+        return out
+
+    # -- listing, in key order --------------------------------------------------------------------
+
+    def _position(self, i: int) -> int:
+        """Where the i-th key (in key order) is."""
+        size = self._order.itemsize
+        raw = self.part.read(self._order_pos + i * size, size)
+        return int(np.frombuffer(raw, dtype=self._order)[0])
+
+    def _key_at(self, pos: int) -> bytes:
+        head = self.part.read(pos, _LENGTHS.size + 64)
+        keylen, _ = _LENGTHS.unpack_from(head)
+        if keylen > 64:
+            head = self.part.read(pos, _LENGTHS.size + keylen)
+        return head[_LENGTHS.size : _LENGTHS.size + keylen]
+
+    def _first_at_least(self, key: bytes) -> int:
+        """The position of the first entry whose key is >= key (end of data if none)."""
+        lo, hi = 0, self._count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._key_at(self._position(mid)) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self._position(lo) if lo < self._count else self._end_of_data
+
+    def items(self, field: str, prefix: bytes = b"", limit: int = -1) -> list[tuple[bytes, int]]:
+        """(term bytes, doc frequency) of a field's terms starting with prefix, in term order."""
+        num = self.fieldmap.get(field)
+        if num is None or limit == 0:
+            return []
+        head = num.to_bytes(2, "big") + prefix
+        pos = self._first_at_least(head)
+        end = self._end_of_data
+        if not prefix and limit < 0 and num + 1 < 1 << 16:  # a whole field: one read
+            end = self._first_at_least((num + 1).to_bytes(2, "big"))
+        out: list[tuple[bytes, int]] = []
+        buf, off = b"", 0
+        while pos < end:
+            if off + _LENGTHS.size > len(buf):
+                buf, off = buf[off:] + self.part.read(pos + len(buf) - off, _SWEEP), 0
+            keylen, vallen = _LENGTHS.unpack_from(buf, off)
+            size = _LENGTHS.size + keylen + vallen
+            if off + size > len(buf):
+                more = max(_SWEEP, size)
+                buf, off = buf[off:] + self.part.read(pos + len(buf) - off, more), 0
+                if size > len(buf):
+                    raise IndexFormatError(f"{self.part.name}: an entry runs past the data")
+            key = buf[off + _LENGTHS.size : off + _LENGTHS.size + keylen]
+            if not key.startswith(head):
+                break
+            out.append((key[2:], _DF.unpack_from(buf, off + _LENGTHS.size + keylen + 5)[0]))
+            if len(out) == limit:
+                break
+            off += size
+            pos += size
         return out
 
 

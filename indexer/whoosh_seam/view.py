@@ -9,13 +9,13 @@ API under the view's lock (Whoosh readers keep a file position).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from whoosh.filedb.filetables import FileFormatError
 
-from indexer.errors import IndexMissing
+from indexer.errors import IndexFormatError, IndexMissing
 from indexer.whoosh_seam.segment import SegmentData
 from indexer.whoosh_seam.storage import open_index
 from indexer.whoosh_seam.terms import EMPTY_IDS, EMPTY_WEIGHTS
@@ -32,10 +32,6 @@ class Postings(NamedTuple):
     doc_frequency: int
 
 
-def _text(term: Any) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
-
-
 class IndexView:
     """A consistent, read-only view of one index generation."""
 
@@ -44,7 +40,11 @@ class IndexView:
             raise IndexMissing(str(folder))
         self.folder = folder
         self._ix = open_index(folder)
-        self._reader = self._ix.reader()
+        try:
+            self._reader = self._ix.reader()
+        except FileFormatError as exc:  # Whoosh's own check of a file's magic bytes
+            self._ix.close()
+            raise IndexFormatError(str(exc)) from exc
         self._lock = threading.RLock()  # Whoosh's reader is used by one thread at a time
         self.generation: int = self._reader.generation()
         self.schema = self._ix.schema
@@ -162,23 +162,19 @@ class IndexView:
         with self._lock:
             return dict(self._reader.stored_fields(docnum))
 
-    def terms(self, field: str) -> Iterator[tuple[str, int]]:
-        """Every term of a field with its doc frequency, in term order (read under the lock)."""
+    def terms(self, field: str, prefix: str = "", limit: int = -1) -> list[tuple[str, int]]:
+        """(term, doc frequency) of a field's terms starting with `prefix`, in term order; at
+        most `limit` of them (all when negative). Doc frequencies are Whoosh's."""
         self._check_field(field)
-        with self._lock:
-            items = [(_text(t), info.doc_frequency()) for t, info in self._reader.iter_field(field)]
-        return iter(items)
-
-    def terms_from(self, field: str, prefix: str, limit: int) -> list[tuple[str, int]]:
-        """At most `limit` terms starting with `prefix`, with doc frequencies, in term order."""
-        self._check_field(field)
-        out: list[tuple[str, int]] = []
-        with self._lock:
-            for t, info in self._reader.iter_prefix(field, prefix):
-                if len(out) >= limit:
-                    break
-                out.append((_text(t), info.doc_frequency()))
-        return out
+        per_segment = [seg.terms(field, prefix, limit) for seg in self.segments]
+        if len(per_segment) == 1:
+            return per_segment[0]
+        merged: dict[str, int] = {}
+        for items in per_segment:
+            for term, df in items:
+                merged[term] = merged.get(term, 0) + df
+        order = sorted(merged, key=lambda t: self.schema[field].to_bytes(t))
+        return [(t, merged[t]) for t in (order if limit < 0 else order[:limit])]
 
     def close(self) -> None:
         for seg in self.segments:

@@ -180,8 +180,9 @@ class WritableIndex:
         """Documents in the index, deleted ones not yet merged away included."""
         return int(self._ix.doc_count_all())
 
-    def write(self, docs: Iterable[dict[str, Any]], delete_ids: Iterable[str] = (),
-              procs: int = 1) -> int:
+    def write(
+        self, docs: Iterable[dict[str, Any]], delete_ids: Iterable[str] = (), procs: int = 1
+    ) -> int:
         """Delete documents by id, add or replace documents (same id), commit; all or nothing.
 
         procs > 1 writes the new documents in that many processes (a segment each).
