@@ -24,7 +24,7 @@ from search.query import Plan, Term
 K1 = 1.2
 B = 0.75
 CACHE_BYTES = 32 * 1024 * 1024  # decoded posting lists kept per index generation, per process
-CACHE_MIN_POSTINGS = 2048  # only long lists are worth keeping
+CACHE_MIN_POSTINGS = 256  # shorter lists cost less to decode than to keep
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 
 

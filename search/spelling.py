@@ -39,9 +39,6 @@ class Speller:
         self.folded_df = vocab.folded_df
         self.unigram_df = vocab.unigram_df
 
-    def _bigram_df(self, a: str, b: str) -> int:
-        return self.vocab.bigram_df(a, b)
-
     def _correct(self, folded: str) -> str:
         # Syllables are at most 7 letters: longer tokens are names or noise, not typos.
         if folded in self.folded_df or not 2 <= len(folded) <= 10 or not folded.isalpha():
@@ -61,12 +58,14 @@ class Speller:
             w: (math.log1p(self.unigram_df.get(w, 0)), [w]) for w in cands[0]
         }
         for i in range(1, len(cands)):
+            pairs = [f"{p} {w}" for w in cands[i] for p in prev]  # looked up all at once
+            bigram = dict(zip(pairs, self.view.doc_frequencies("text_bi", pairs), strict=True))
             cur: dict[str, tuple[float, list[str]]] = {}
             for w in cands[i]:
                 uni = math.log1p(self.unigram_df.get(w, 0))
                 cur[w] = max(
                     (
-                        (score + uni + 3.0 * math.log1p(self._bigram_df(p, w)), [*path, w])
+                        (score + uni + 3.0 * math.log1p(bigram[f"{p} {w}"]), [*path, w])
                         for p, (score, path) in prev.items()
                     ),
                     key=lambda x: x[0],

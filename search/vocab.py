@@ -39,6 +39,3 @@ class Vocabulary:
         ]
         dfs = self.view.doc_frequencies("text_bi", candidates)
         return [(pair, df) for pair, df in zip(candidates, dfs, strict=True) if df]
-
-    def bigram_df(self, a: str, b: str) -> int:
-        return self.view.doc_frequency("text_bi", f"{a} {b}")

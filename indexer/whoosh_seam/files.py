@@ -31,6 +31,14 @@ class Part:
             raise IndexFormatError(f"{self.name}: short read at {pos}")
         return data
 
+    def read_into(self, pos: int, buf: Any) -> None:
+        """Fill a writable buffer (a bytearray, a NumPy uint8 array) from `pos`."""
+        view = memoryview(buf).cast("B")
+        if pos + len(view) > self.length or os.preadv(self.fd, [view], self.offset + pos) != len(
+            view
+        ):
+            raise IndexFormatError(f"{self.name}: short read at {pos}")
+
     def read_all(self) -> bytes:
         return self.read(0, self.length)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import pickle
 import struct
+import sys
 import zlib
 from collections.abc import Sequence
 from hashlib import md5
@@ -94,13 +95,32 @@ class TermTable:
         if start <= 0 or int(ends[-1]) != dirpos or (directory["pos"][1:] != ends[:-1]).any():
             raise IndexFormatError(f"{part.name}: hash tables are not where Whoosh 2.7 puts them")
         self._end_of_data = start
-        slots = np.frombuffer(part.read(start, dirpos - start), dtype=_SLOT)
-        used = slots["pos"] != 0
-        hashes = slots["hash"][used].astype(np.uint32)
-        positions = slots["pos"][used]
-        order = np.argsort(hashes, kind="stable")
-        self.hashes = hashes[order]
-        self.positions = positions[order].astype(np.uint32 if part.length < 2**32 else np.int64)
+        # The slots are read a few MB at a time into one reused buffer and packed as one uint64
+        # per term (hash above, position below), sorted in place: reading all of them at once
+        # and sorting with an index (~50 + 16 MB on 45,000 articles) left the process that much
+        # bigger after they were freed.
+        if part.length >= 2**32:
+            raise IndexFormatError(f"{part.name}: a term table over 4 GB")
+        packed = np.zeros(self._count, dtype=np.uint64)
+        buf = np.empty((1 << 22) // _SLOT.itemsize, dtype=_SLOT)
+        filled = 0
+        for lo in range(start, dirpos, buf.nbytes):
+            slots = buf[: min(buf.nbytes, dirpos - lo) // _SLOT.itemsize]
+            part.read_into(lo, slots.view(np.uint8))
+            used = slots[slots["pos"] != 0]
+            if filled + len(used) > self._count:
+                raise IndexFormatError(f"{part.name}: more slots than the {self._count} keys")
+            out = packed[filled : filled + len(used)]
+            np.left_shift(used["hash"], 32, out=out, dtype=np.uint64, casting="unsafe")
+            out |= used["pos"].astype(np.uint64)
+            filled += len(used)
+        packed = packed[:filled]
+        packed.sort()
+        halves = packed.view(np.uint32)  # (low, high) of each uint64 on a little-endian machine
+        low, high = (0, 1) if sys.byteorder == "little" else (1, 0)
+        self.hashes = halves[high::2].copy()
+        self.positions = halves[low::2].copy()
+        del packed, halves
         if len(self.hashes) != self._count:
             raise IndexFormatError(f"{part.name}: {len(self.hashes)} slots, {self._count} keys")
 
