@@ -372,12 +372,8 @@ def tracuu_server(data_dir: Path, workers: int) -> Server:
 
 def whoosh_server(index_dir: Path, workers: int) -> Server:
     port = free_port()
-    env = dict(os.environ, PERF_WHOOSH_INDEX=str(index_dir))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "uvicorn", "bench.perf_whoosh:whoosh_app", "--factory"]
-    cmd += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
-    cmd += ["--log-level", "warning"]
-    return Server(cmd, env, port, workers)
+    cmd = [sys.executable, "-m", "bench.perf_whoosh", "serve", str(index_dir), HOST, str(port)]
+    return Server([*cmd, str(workers)], dict(os.environ), port, workers)
 
 
 @dataclass
@@ -757,9 +753,10 @@ def render(res: Results, command: str) -> str:
         "- Plain Whoosh runs in processes that never imported tracuu (bench/perf_whoosh.py "
         "checks it), for the import, the in-process queries and its server.",
         "- HTTP: `tracuu serve --workers 2` vs a minimal Starlette app "
-        "(bench.perf_whoosh:whoosh_app, "
-        "uvicorn --workers 2, a pool of at most 4 searchers per process) doing the in-process "
-        "Whoosh search; a fresh server per concurrency "
+        "(bench.perf_whoosh:whoosh_app, uvicorn with 2 workers, a pool of at most 4 searchers "
+        "per process) doing the in-process Whoosh search, both on a listening socket made so "
+        "that connections get TCP_NODELAY (uvicorn's own socket for --workers costs ~40 ms per "
+        "keep-alive request); a fresh server per concurrency "
         "level (cold caches); the load generator (httpx, asyncio) runs on the same 2-core "
         "machine and takes CPU from the servers. RSS sums count pages shared between the "
         "supervisor and its workers (and mapped index files) once per process; PSS splits them.",

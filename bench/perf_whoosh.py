@@ -6,6 +6,11 @@ and uvicorn serves whoosh_app() from here, and each checks that no tracuu packag
 
     python -m bench.perf_whoosh import ARTICLES.jsonl INDEX_DIR OUT.json
     python -m bench.perf_whoosh query INDEX_DIR QUERIES.json OUT.json
+    python -m bench.perf_whoosh serve INDEX_DIR HOST PORT WORKERS
+
+`serve` runs whoosh_app under uvicorn's worker supervisor on a socket made as `tracuu serve`
+makes it (TCP, so connections get TCP_NODELAY; see search/serve.py): the two servers differ in
+their search only.
 
 QUERIES.json: {"warmup": [text, ...], "mix": [{"text", "kind"}, ...]}. OUT.json holds the figures
 (bench.perf.ImportFigures or the in-process latencies) and `tracuu_loaded` (must be false).
@@ -149,8 +154,34 @@ def whoosh_app() -> Any:
     return Starlette(routes=[Route("/api/search", api_search), Route("/healthz", healthz)])
 
 
+def serve(index_dir: str, host: str, port: int, workers: int) -> None:
+    """whoosh_app in `workers` uvicorn processes (the socket as search.serve makes it)."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ["PERF_WHOOSH_INDEX"] = index_dir
+    config = uvicorn.Config(
+        "bench.perf_whoosh:whoosh_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
+
+
 def main(argv: Sequence[str]) -> int:
     action, *args = argv
+    if action == "serve":
+        serve(args[0], args[1], int(args[2]), int(args[3]))
+        return 0
     if action == "import":
         jsonl, index_dir, out = map(Path, args)
         result = import_whoosh(jsonl, index_dir)
