@@ -3,14 +3,14 @@
 whoosh3's W3PostingsWriter calls terminfo.set_inline(), a method W3TermInfo does not have (it is
 set_inlined), so any inlinelimit above the default 1 crashes, and with 1 nothing is inlined. Most
 bigram terms occur in one or two documents; writing each as its own compressed block costs ~40 µs
-and ~100 bytes. This subclass fixes the call, and adds a bulk path for whole posting lists
-(writer.py). Whoosh pickles the codec into the index's table of contents: keep this import
-path (indexes written before the seam existed name indexer.codec, which re-exports it).
+and ~100 bytes. This subclass fixes the call (Whoosh's own writers use it when they merge
+segments; writer.py writes new segments' lists itself, in the same layout). Whoosh pickles the
+codec into the index's table of contents: keep this import path (indexes written before the
+seam existed name indexer.codec, which re-exports it).
 """
 
 from __future__ import annotations
 
-from array import array
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
@@ -27,29 +27,6 @@ class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._terminfo = None
             return terminfo
         return super().finish_postings()
-
-    def add_many(
-        self, ids: array[int], weights: array[float], values: bytes, lengths: list[int] | None
-    ) -> None:
-        """Add a whole posting list (sorted ids) at once: the bulk path of indexer.bulk."""
-        fixed = self._format.fixed_value_size()
-        if fixed is None or fixed < 0:  # variable-size values: the one-by-one path
-            raise ValueError("add_many needs a fixed-size posting format")
-        limit = self._blocklimit
-        n = len(ids)
-        for start in range(0, n, limit):
-            chunk = ids[start : start + limit]
-            wchunk = weights[start : start + limit]
-            self._ids = chunk
-            self._weights = wchunk
-            self._values = [values[start * fixed : (start + len(chunk)) * fixed]] if fixed else []
-            self._maxweight = max(wchunk)
-            if lengths is not None:
-                lens = [lengths[d] for d in chunk]
-                self._minlength = min(lens)
-                self._maxlength = max(lens)
-            if start + limit < n:
-                self._write_block()
 
 
 class InliningCodec(W3Codec):  # type: ignore[misc]

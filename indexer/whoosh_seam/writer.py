@@ -9,12 +9,17 @@ fields, length columns, deletions, merges, the table of contents — is Whoosh's
 
 from __future__ import annotations
 
+import struct
+import zlib
 from array import array
 from collections.abc import Iterable
+from hashlib import md5
 from pathlib import Path
+from pickle import dumps
 from typing import Any, TypeAlias
 
 from whoosh import multiproc as whoosh_multiproc
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.whoosh_seam.codec import InliningCodec
@@ -22,7 +27,14 @@ from indexer.whoosh_seam.storage import create_index, open_index
 
 Postings: TypeAlias = "tuple[array[int], array[float], bytearray]"
 INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
+BLOCK_LIMIT = 1024  # postings per block (search decodes whole lists and pays per block)
+COMPRESSION = 3  # zlib level of posting blocks (whoosh3 W3PostingsWriter compresses them all)
 POOL_MB = 256
+_TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3 W3TermInfo
+_EXTENT = struct.Struct("!qi")
+_INT = struct.Struct("!i")
+_LENGTHS = struct.Struct("!ii")  # key and value length before each term table entry
+_POSTINGS_MAGIC = b"W3Bl"
 
 
 class BulkPool:
@@ -118,17 +130,134 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
                     if field.scorable
                     else None
                 )
+                fixed = field.format.fixed_value_size()
+                if fixed is None or fixed < 0:
+                    raise ValueError(f"{fieldname}: the bulk writer needs fixed-size values")
                 fw.start_field(fieldname, field)
-                terms = self.pool.fields[fieldname]
-                for tbytes in sorted(terms):
-                    ids, weights, values = terms[tbytes]
-                    fw.start_term(tbytes)
-                    fw._postwriter.add_many(ids, weights, bytes(values), lengths)
-                    fw.finish_term()
+                _write_terms(fw, self.pool.fields[fieldname], lengths, fixed)
                 fw.finish_field()
             fw.close()
         finally:
             pdr.close()
+
+
+def _write_terms(
+    fw: Any, terms: dict[bytes, Postings], lengths: list[int] | None, fixed: int
+) -> None:
+    """Every term of one field: its posting list and its term table entry, as whoosh3 writes them.
+
+    What W3FieldWriter, W3PostingsWriter and W3TermInfo do per term and per posting, done once
+    per list: the same bytes (tests/indexer/test_whoosh_seam.py compares them with Whoosh's own
+    writer's), a few microseconds per term instead of a few dozen.
+    """
+    postfile = fw._postfile
+    table = _TableAppender(fw._tindex)
+    key_prefix = fw._fieldid.to_bytes(2, "big")
+    for tbytes in sorted(terms):
+        ids, weights, values = terms[tbytes]
+        n = len(ids)
+        if n <= INLINE_LIMIT:
+            lens = [lengths[d] for d in ids] if lengths is not None else None
+            info = _TERMINFO.pack(
+                1,
+                sum(weights),
+                n,
+                length_to_byte(min(lens)) if lens else 0,
+                length_to_byte(max(lens)) if lens else 0,
+                max(weights),
+                ids[0],
+                ids[-1],
+            )
+            vals = (bytes(values),) if fixed else ()
+            info += dumps((tuple(ids), tuple(weights), vals), 2)
+            table.add(key_prefix + tbytes, info)
+            continue
+        start = postfile.tell()
+        postfile.write(_POSTINGS_MAGIC)
+        total, maxweight, minlen, maxlen = 0.0, 0.0, None, 0
+        for b in range(0, n, BLOCK_LIMIT):
+            chunk, wchunk = ids[b : b + BLOCK_LIMIT], weights[b : b + BLOCK_LIMIT]
+            if wchunk.count(1.0) == len(wchunk):
+                mini_weights: Any = None
+            elif wchunk.count(wchunk[0]) == len(wchunk):
+                mini_weights = wchunk[0]
+            else:
+                mini_weights = tuple(wchunk)
+            deltas = tuple(d - p for d, p in zip(chunk, (0, *chunk[:-1]), strict=True))
+            mini_values = bytes(values[b * fixed : (b + len(chunk)) * fixed]) if fixed else None
+            data = zlib.compress(dumps((deltas, mini_weights, mini_values), 2), COMPRESSION)
+            bmax = max(wchunk)
+            if lengths is not None:
+                lens = [lengths[d] for d in chunk]
+                bmin_len: int | None = min(lens)
+                bmax_len = max(lens)
+            else:
+                bmin_len, bmax_len = None, 0
+            head = dumps(
+                (
+                    len(chunk),
+                    chunk[-1],
+                    bmax,
+                    COMPRESSION,
+                    length_to_byte(bmin_len),
+                    length_to_byte(bmax_len),
+                ),
+                2,
+            )
+            size = len(head) + len(data)
+            postfile.write(_INT.pack(-size if b + BLOCK_LIMIT >= n else size))
+            postfile.write(head)
+            postfile.write(data)
+            total += sum(wchunk)
+            maxweight = max(maxweight, bmax)
+            if bmin_len is not None:
+                minlen = bmin_len if minlen is None else min(minlen, bmin_len)
+            maxlen = max(maxlen, bmax_len)
+        info = _TERMINFO.pack(
+            0,
+            total,
+            n,
+            0 if minlen is None else length_to_byte(minlen),
+            length_to_byte(maxlen),
+            maxweight,
+            ids[0],
+            ids[-1],
+        ) + _EXTENT.pack(start, postfile.tell() - start)
+        table.add(key_prefix + tbytes, info)
+    table.finish()
+
+
+class _TableAppender:
+    """OrderedHashWriter.add (whoosh.filedb.filetables) for keys known to come in order.
+
+    The same bytes and bookkeeping: the entry (lengths, key, value) appended to the file, its
+    position to the ordered index, (hash, position) to the hash bucket; without a tell(), a
+    key comparison and three writes per call.
+    """
+
+    def __init__(self, tindex: Any) -> None:
+        if tindex.hashtype != 0:
+            raise ValueError("the term table writer hashes keys with md5 (hash type 0)")
+        self._tindex = tindex
+        self._write = tindex.dbfile.write
+        self._pos: int = tindex.dbfile.tell()
+        self._index_append = tindex.index.append
+        self._buckets = tindex.buckets
+        self._last: bytes | None = None
+
+    def add(self, key: bytes, value: bytes) -> None:
+        pos = self._pos
+        self._index_append(pos)
+        entry = _LENGTHS.pack(len(key), len(value)) + key + value
+        self._write(entry)
+        self._pos = pos + len(entry)
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+        self._buckets[h & 255].append((h, pos))
+        self._last = key
+
+    def finish(self) -> None:
+        if self._last is not None:
+            self._tindex.lastkey = self._last
 
 
 class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]

@@ -311,3 +311,70 @@ def test_reopen_keeps_unchanged_segments(tmp_path: Path) -> None:
         assert first.postings("text", "dân")[2] > 0  # still open
     finally:
         fresh.close()
+
+
+def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    """Same documents through Whoosh's own SegmentWriter and through the seam's BulkWriter:
+    identical posting lists byte for byte, identical term statistics for every term."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam.codec import InliningCodec
+    from indexer.whoosh_seam.writer import BulkWriter
+    from indexer.whoosh_seam.writer import InliningCodec as WriterCodec
+
+    assert WriterCodec is InliningCodec
+    docs = [
+        index_document(Article.from_dict(json.loads(line))[0])
+        for line in ARTICLES.read_text("utf-8").splitlines()
+    ] * 20  # 1,420 documents: lists of more than one 1,024-posting block
+    folders = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(folder, build_schema())
+        writer = writer_class(ix, codec=InliningCodec(4), limitmb=256)
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit()
+        ix.close()
+        folders[name] = folder
+
+    def part(folder: Path, ext: str) -> bytes:
+        ix = open_index(folder)
+        try:
+            seg = ix._segments()[0]
+            directory = seg.open_compound_file(ix.storage)
+            offset, length = directory.range(seg.make_filename(ext))
+            directory.close()
+            path = folder / seg.make_filename(seg.COMPOUND_EXT)
+        finally:
+            ix.close()
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read(length)
+
+    assert part(folders["whoosh"], ".pst") == part(folders["bulk"], ".pst")
+    a, b = open_index(folders["whoosh"]), open_index(folders["bulk"])
+    try:
+        with a.reader() as ra, b.reader() as rb:
+            for field in ("id", "title", "text", "text_bi", "title_bi_f", "site_key"):
+                terms = [t for t, _ in ra.iter_field(field)]
+                assert terms == [t for t, _ in rb.iter_field(field)] and terms
+                for t in terms:
+                    ia, ib = ra.term_info(field, t), rb.term_info(field, t)
+                    stats = (
+                        "weight",
+                        "doc_frequency",
+                        "min_length",
+                        "max_length",
+                        "max_weight",
+                        "min_id",
+                        "max_id",
+                    )
+                    assert [getattr(ia, s)() for s in stats] == [getattr(ib, s)() for s in stats]
+    finally:
+        a.close()
+        b.close()
