@@ -43,6 +43,16 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
+@lru_cache(maxsize=1)
+def _fold_lower_table() -> list[int | str]:
+    return [fold(chr(cp).lower()) for cp in range(0x10000)]
+
+
+def fold_lower(text: str) -> str:
+    """fold(text.lower()) in one pass (lower() per character: no final-sigma rule)."""
+    return text.translate(_fold_lower_table())
+
+
 def _move_tone(pair: str) -> str:
     """'oà' → 'òa': take the tone mark off the second vowel and put it on the first."""
     first, second = pair[0], pair[1]

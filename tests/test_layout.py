@@ -84,6 +84,15 @@ def test_the_seam_is_entered_by_its_front_door() -> None:
     assert not inside
 
 
+def test_search_imports_only_what_reads() -> None:
+    """search/ never imports the writer side of indexer/ (the store, the importer)."""
+    writers = {"indexer.store", "indexer.importer"}
+    bad = {
+        str(p.relative_to(ROOT)): imports_of(p) & writers for p in (ROOT / "search").rglob("*.py")
+    }
+    assert not {f: names for f, names in bad.items() if names}
+
+
 def test_crawl_never_loads_whoosh_even_indirectly() -> None:
     """Importing every crawl/ module (and what they import from indexer/) loads no Whoosh."""
     modules = sorted(
