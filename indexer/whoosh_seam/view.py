@@ -1,9 +1,9 @@
 """One generation of the index opened for reading: postings, statistics and columns as arrays.
 
 Everything search/ needs from the index goes through an IndexView: it never sees a Whoosh
-object. Postings, doc frequencies, lengths and dates are read by the seam itself (segment.py,
-terms.py: pread, thread-safe); stored fields and term listings come from Whoosh's public reader
-API under the view's lock (Whoosh readers keep a file position).
+object. Postings, doc frequencies, term listings, lengths and dates are read by the seam itself
+(segment.py, terms.py: pread, thread-safe); stored fields and field totals come from Whoosh's
+public reader API under the view's lock (Whoosh readers keep a file position).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ DEMO = Path(__file__).resolve().parents[2] / "demo" / "vi_news_demo.jsonl.gz"
 ROWS = [
     "Import, articles/s (tracuu procs=1",
     "Import, articles/s (tracuu procs=2",
+    "Import, articles per CPU second (tracuu procs=1",
+    "Import, articles per CPU second (tracuu procs=2",
     "Index size on disk, MB (tracuu procs=1)",
     "Index size on disk, MB (tracuu procs=2)",
     "Data on disk, MB",
