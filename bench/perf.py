@@ -8,6 +8,8 @@ Measures, for the vi-news articles (all 45,033 by default, or a seeded sample of
     included in the time); plain Whoosh = schema id ID(stored, unique) / title TEXT(stored) /
     body TEXT(stored) with the default StandardAnalyzer, one writer (limitmb=256), add_document
     per article, one commit. Both read the same converted JSONL file inside the timed region.
+    Plain Whoosh always runs in a process of its own that never imported tracuu
+    (bench/perf_whoosh.py, which checks it).
   * query latency in-process over the mix of bench/perf_queries.py: tracuu through
     search.engine.Engine.search (results with snippets; distinct queries, so the first pass is
     cold-cache; a second pass shows the engine's result cache); plain Whoosh with one reused
@@ -16,7 +18,8 @@ Measures, for the vi-news articles (all 45,033 by default, or a seeded sample of
   * over HTTP: `tracuu serve --workers 2` on 127.0.0.1 (a subprocess), the mix at concurrency 1
     and 16 (a fresh server for each, so caches start cold), throughput, p50/p95/p99, errors, and
     the RSS of the server processes after the run; plain Whoosh served the same way by the
-    minimal Starlette app whoosh_app() below (uvicorn, 2 workers, same search as in-process).
+    minimal Starlette app bench.perf_whoosh:whoosh_app (uvicorn, 2 workers, same search as
+    in-process).
 
 Prints a Markdown table with tracuu/whoosh ratios and the issue's targets, and writes it to --out.
 Exit 2 when the data file is missing.
@@ -30,8 +33,8 @@ import contextlib
 import gzip
 import json
 import os
-import queue
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -52,12 +55,12 @@ DEFAULT_OUT = REPO / "bench" / "out" / "perf.md"
 HOST = "127.0.0.1"
 SEED = 20240501
 
-# Targets of issue 5 (ratios tracuu / plain Whoosh in the same run).
+# Targets of issues 5 and 8 (ratios tracuu / plain Whoosh in the same run).
 TARGET_IMPORT = 1.0  # at least
 TARGET_P95 = 0.25  # at most
 TARGET_P99 = 0.5  # at most
+TARGET_HTTP_P95 = 0.35  # at most: tracuu's p95 over HTTP (c=1) / Whoosh's p95 in-process
 TARGET_RSS_MB = 600.0  # server memory, full set
-WHOOSH_SEARCHERS = 4  # searchers per process of the plain Whoosh server
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -115,77 +118,59 @@ class ImportFigures:
     seconds: float
     index_bytes: int
     total_bytes: int  # index plus, for tracuu, the article store
+    cpu_seconds: float = 0.0  # CPU time of the import's processes (workers included)
 
     @property
     def rate(self) -> float:
         return self.docs / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_rate(self) -> float:
+        """Articles per CPU second: what the import costs, whatever else ran on the machine."""
+        return self.docs / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (import workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
 
 def import_tracuu(jsonl: Path, data_dir: Path, procs: int) -> ImportFigures:
     """`tracuu index import` into a fresh data directory (store + index), timed end to end."""
     from indexer.importer import import_files
-    from indexer.store import Paths, Store
+    from indexer.layout import DataDir
+    from indexer.store import Store
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     with Store(data_dir, procs=procs) as store:
         report = import_files(store, [jsonl])
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     if report.bad:
         raise RuntimeError(f"tracuu refused {len(report.bad)} lines, first: {report.bad[0]}")
-    live = Paths(data_dir).live_index()
+    live = DataDir(data_dir).live_index()
     assert live is not None
-    return ImportFigures(report.imported, seconds, dir_bytes(live), dir_bytes(data_dir))
+    return ImportFigures(report.imported, seconds, dir_bytes(live), dir_bytes(data_dir), cpu)
 
 
-def whoosh_schema() -> Any:
-    from whoosh.fields import ID, TEXT, Schema
+def import_whoosh(jsonl: Path, index_dir: Path, work: Path) -> ImportFigures:
+    """Plain Whoosh's import, in a process that never imported tracuu."""
+    f = ImportFigures(**_whoosh_process("import", jsonl, index_dir, work / "whoosh-import.json"))
+    return f
 
-    return Schema(id=ID(stored=True, unique=True), title=TEXT(stored=True), body=TEXT(stored=True))
 
-
-def import_whoosh(jsonl: Path, index_dir: Path) -> ImportFigures:
-    """Plain Whoosh: default analyzer, one writer, add_document per article, one commit."""
-    from whoosh import index
-
-    index_dir.mkdir(parents=True)
-    t0 = time.perf_counter()
-    ix = index.create_in(str(index_dir), whoosh_schema())
-    writer = ix.writer(limitmb=256)
-    n = 0
-    for art in read_jsonl(jsonl):
-        writer.add_document(id=art["id"], title=art["title"], body=art["body"])
-        n += 1
-    writer.commit()
-    ix.close()
-    seconds = time.perf_counter() - t0
-    size = dir_bytes(index_dir)
-    return ImportFigures(n, seconds, size, size)
+def _whoosh_process(action: str, *args: Path) -> dict[str, Any]:
+    """Run bench.perf_whoosh in a fresh interpreter; its JSON result (no tracuu loaded)."""
+    cmd = [sys.executable, "-m", "bench.perf_whoosh", action, *map(str, args)]
+    subprocess.run(cmd, cwd=REPO, check=True)
+    result: dict[str, Any] = json.loads(args[-1].read_text("utf-8"))
+    loaded = result.pop("tracuu_loaded")
+    if loaded:
+        raise RuntimeError(f"the plain Whoosh process loaded tracuu: {loaded}")
+    return result
 
 
 # -- searches -----------------------------------------------------------------------------------
-
-
-class WhooshSearch:
-    """Plain Whoosh search as a user of the library would write it: one reused searcher."""
-
-    def __init__(self, index_dir: Path | str) -> None:
-        from whoosh import index
-        from whoosh.qparser import MultifieldParser
-
-        self.ix = index.open_dir(str(index_dir))
-        self.searcher = self.ix.searcher()
-        self.parser = MultifieldParser(["title", "body"], self.ix.schema)
-
-    def search(self, q: str) -> dict[str, Any]:
-        results = self.searcher.search(self.parser.parse(q), limit=10)
-        hits = [
-            {"id": h["id"], "title": h["title"], "snippet": h.highlights("body")} for h in results
-        ]
-        return {"query": q, "total": len(results), "hits": hits}
-
-    def close(self) -> None:
-        self.searcher.close()
-        self.ix.close()
 
 
 class TracuuSearch:
@@ -197,10 +182,14 @@ class TracuuSearch:
         self.engine = Engine(data_dir)
 
     def search(self, q: str) -> dict[str, Any]:
-        from search.engine import SearchRequest
+        from search.types import SearchRequest
 
         result = self.engine.search(SearchRequest(q=q))
         return {"query": q, "total": result.total, "hits": result.hits}
+
+    def view_mb(self) -> float:
+        """Memory held in arrays by the index view (term tables, columns read so far)."""
+        return self.engine.generation().view.nbytes / 2**20
 
     def close(self) -> None:
         self.engine.close()
@@ -235,10 +224,12 @@ class InProcess:
     first_ms: float  # the first query of a fresh engine / searcher (loads what it needs)
     cold: Latencies
     second: Latencies
+    view_mb: float | None = None  # tracuu: the index view's arrays after the mix
+    rss_mb: float | None = None  # tracuu: this process's RSS after the mix
 
 
 def run_inprocess(make: Callable[[], Any], mix: Sequence[Any]) -> InProcess:
-    """First query, then the mix twice (cold pass, second pass) through one searcher object."""
+    """tracuu: first query, then the mix twice (cold pass, second pass) through one engine."""
     from bench.perf_queries import WARMUP
 
     t0 = time.perf_counter()
@@ -258,50 +249,27 @@ def run_inprocess(make: Callable[[], Any], mix: Sequence[Any]) -> InProcess:
                 lat.kinds.append(query.kind)
                 lat.zero_hits += res["total"] == 0
             passes.append(lat)
+        view_mb = s.view_mb()
+        rss_mb = _status_kb(os.getpid(), "VmRSS") / 1024
     finally:
         s.close()
-    return InProcess(first_ms, passes[0], passes[1])
+    return InProcess(first_ms, passes[0], passes[1], view_mb, rss_mb)
+
+
+def whoosh_inprocess(index_dir: Path, mix: Sequence[Any], work: Path) -> InProcess:
+    """Plain Whoosh, the same runs, in a process that never imported tracuu."""
+    from bench.perf_queries import WARMUP
+
+    queries = work / "whoosh-queries.json"
+    mix_json = [{"text": q.text, "kind": q.kind} for q in mix]
+    queries.write_text(json.dumps({"warmup": list(WARMUP), "mix": mix_json}), encoding="utf-8")
+    out = _whoosh_process("query", index_dir, queries, work / "whoosh-query.json")
+    kinds = [q.kind for q in mix]
+    cold, second = (Latencies(p["ms"], list(kinds), p["zero_hits"]) for p in out["passes"])
+    return InProcess(out["first_ms"], cold, second)
 
 
 # -- HTTP ---------------------------------------------------------------------------------------
-
-
-def whoosh_app() -> Any:
-    """Plain Whoosh behind a minimal Starlette app (uvicorn factory; index from the environment).
-
-    Same search as WhooshSearch, one searcher per server thread (Whoosh searchers are not
-    thread-safe), JSON out. Used only to serve the comparison over HTTP.
-    """
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    index_dir = os.environ["PERF_WHOOSH_INDEX"]
-    # A small pool of searchers shared by the server threads (Whoosh searchers are not
-    # thread-safe): one per thread would copy the whole compound segment per thread (Whoosh's
-    # BufferFile reads through BytesIO), which took a worker past 7 GB on the full set.
-    pool: queue.LifoQueue[WhooshSearch] = queue.LifoQueue()
-    slots = threading.BoundedSemaphore(WHOOSH_SEARCHERS)
-
-    def api_search(request: Request) -> JSONResponse:
-        q = request.query_params.get("q", "")
-        with slots:
-            try:
-                s = pool.get_nowait()
-            except queue.Empty:
-                s = WhooshSearch(index_dir)
-            try:
-                return JSONResponse(s.search(q))
-            except Exception as exc:  # a parse error is the client's
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            finally:
-                pool.put(s)
-
-    def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    return Starlette(routes=[Route("/api/search", api_search), Route("/healthz", healthz)])
 
 
 def free_port() -> int:
@@ -417,12 +385,8 @@ def tracuu_server(data_dir: Path, workers: int) -> Server:
 
 def whoosh_server(index_dir: Path, workers: int) -> Server:
     port = free_port()
-    env = dict(os.environ, PERF_WHOOSH_INDEX=str(index_dir))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "uvicorn", "bench.perf:whoosh_app", "--factory"]
-    cmd += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
-    cmd += ["--log-level", "warning"]
-    return Server(cmd, env, port, workers)
+    cmd = [sys.executable, "-m", "bench.perf_whoosh", "serve", str(index_dir), HOST, str(port)]
+    return Server([*cmd, str(workers)], dict(os.environ), port, workers)
 
 
 @dataclass
@@ -530,6 +494,9 @@ def run_http(
     guard = MemoryGuard(server, cap_mb)
     try:
         server.wait_ready()
+        loaded = httpx.get(server.url + "/healthz", timeout=10).json().get("tracuu_loaded")
+        if loaded:
+            raise RuntimeError(f"the plain Whoosh server loaded tracuu: {loaded}")
         guard.start()
         # Warm-up: every worker should load its index and vocabulary before timing; sent
         # concurrently so that the kernel spreads them over the workers.
@@ -640,6 +607,13 @@ def render(res: Results, command: str) -> str:
     for procs in (1, 2) if imp else ():
         t_imp, w_imp = imp[f"tracuu{procs}"], imp["whoosh"]
         row(
+            f"Import, articles per CPU second (tracuu procs={procs}, workers included)",
+            t_imp.cpu_rate,
+            w_imp.cpu_rate,
+        )
+    for procs in (1, 2) if imp else ():
+        t_imp, w_imp = imp[f"tracuu{procs}"], imp["whoosh"]
+        row(
             f"Index size on disk, MB (tracuu procs={procs})",
             t_imp.index_bytes / 2**20,
             w_imp.index_bytes / 2**20,
@@ -684,6 +658,17 @@ def render(res: Results, command: str) -> str:
             "Whoosh has no accent folding",
         )
     )
+    if t_in.view_mb is not None:
+        rows.append(
+            (
+                "Index view in memory after the mix, MB (term tables, columns); process RSS",
+                f"{t_in.view_mb:.1f}; {t_in.rss_mb or 0:.0f}",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
     if "tracuu2" in res.inproc:
         t2 = res.inproc["tracuu2"]
         for q in (95, 99):
@@ -710,6 +695,15 @@ def render(res: Results, command: str) -> str:
                     ("✅" if t_h.errors == 0 else "❌") if c == 16 else "",
                 )
             )
+            if c == 1:
+                a, b = t_h.lat.p(95), w_in.cold.p(95)
+                row(
+                    "HTTP c=1 p95 (tracuu) against in-process p95 (Whoosh), ms",
+                    a,
+                    b,
+                    f"≤ {TARGET_HTTP_P95:.2f}×",
+                    _status(a, b, TARGET_HTTP_P95, False),
+                )
         t_h, w_h = res.http[("tracuu", 16)], res.http[("whoosh", 16)]
         full = res.docs >= 45_033
         met = ("✅" if t_h.peak_rss_mb < TARGET_RSS_MB else "❌") if full else ""
@@ -769,16 +763,22 @@ def render(res: Results, command: str) -> str:
         "",
         "Notes:",
         "- Import: both sides read the same converted JSONL inside the timed region; tracuu's time "
-        "includes its SQLite article store. Plain Whoosh: id ID(stored, unique), title/body "
+        "includes its SQLite article store. Articles per CPU second divide by the CPU time of "
+        "the importing processes, which other work on a shared machine does not inflate as "
+        "much as wall-clock time. Plain Whoosh: id ID(stored, unique), title/body "
         "TEXT(stored) with StandardAnalyzer, one writer, limitmb=256, one commit.",
         "- In-process: tracuu = search.engine.Engine.search (10 hits with snippets, spelling "
         "suggestion) on the procs=1 index (one segment; `tracuu index import` uses one process "
         "per core, up to 4, for batches of 2,000+, as in the procs=2 rows); Whoosh = one "
         "reused searcher, MultifieldParser(title, body) (all words required), search(limit=10) "
         "plus hit.highlights('body') for each hit. Warm-up queries outside the mix run first.",
-        "- HTTP: `tracuu serve --workers 2` vs a minimal Starlette app (bench.perf:whoosh_app, "
-        "uvicorn --workers 2, a pool of at most 4 searchers per process) doing the in-process "
-        "Whoosh search; a fresh server per concurrency "
+        "- Plain Whoosh runs in processes that never imported tracuu (bench/perf_whoosh.py "
+        "checks it), for the import, the in-process queries and its server.",
+        "- HTTP: `tracuu serve --workers 2` vs a minimal Starlette app "
+        "(bench.perf_whoosh:whoosh_app, uvicorn with 2 workers, a pool of at most 4 searchers "
+        "per process) doing the in-process Whoosh search, both on a listening socket made so "
+        "that connections get TCP_NODELAY (uvicorn's own socket for --workers costs ~40 ms per "
+        "keep-alive request); a fresh server per concurrency "
         "level (cold caches); the load generator (httpx, asyncio) runs on the same 2-core "
         "machine and takes CPU from the servers. RSS sums count pages shared between the "
         "supervisor and its workers (and mapped index files) once per process; PSS splits them.",
@@ -827,7 +827,7 @@ def run(args: argparse.Namespace) -> Results:
             log(f"  {f.rate:.1f} articles/s, {f.seconds:.1f} s")
         if not reuse:
             log("import plain Whoosh")
-            imports["whoosh"] = f = import_whoosh(work / "articles.jsonl", work / "whoosh")
+            imports["whoosh"] = f = import_whoosh(work / "articles.jsonl", work / "whoosh", work)
             log(f"  {f.rate:.1f} articles/s, {f.seconds:.1f} s")
 
         inproc: dict[str, InProcess] = {}
@@ -836,7 +836,7 @@ def run(args: argparse.Namespace) -> Results:
         log("in-process queries: tracuu, procs=2 index")
         inproc["tracuu2"] = run_inprocess(lambda: TracuuSearch(work / "tracuu2"), mix)
         log("in-process queries: Whoosh")
-        inproc["whoosh"] = run_inprocess(lambda: WhooshSearch(work / "whoosh"), mix)
+        inproc["whoosh"] = whoosh_inprocess(work / "whoosh", mix, work)
 
         http: dict[tuple[str, int], HttpFigures] = {}
         skipped = "--skip-http" if args.skip_http else None

@@ -66,12 +66,11 @@ def touched(engine: object, q: str) -> int:
     pq = qb.parse(q)
     if pq.empty:
         return 0
-    vocab = engine.vocabulary()[0]  # type: ignore[attr-defined]
-    plan = qb.plan(pq, vocab)
-    reader = engine.searcher().reader()  # type: ignore[attr-defined]
+    gen = engine.generation()  # type: ignore[attr-defined]
+    plan = qb.plan(pq, gen.vocabulary())
     terms = {(f, t) for f, t, _ in plan.scoring}
     terms |= {term for unit in plan.units for alt in unit for part in alt for term in part}
-    return sum(int(reader.doc_frequency(f, t)) for f, t in terms)
+    return sum(int(gen.view.doc_frequency(f, t)) for f, t in terms)
 
 
 BODY_FIELDS = ("text", "text_f")
@@ -91,7 +90,8 @@ def maxscore(data_dir: Path, mix: Sequence[Query]) -> str:
     engine = Engine(data_dir)
     engine.search(SearchRequest(q="hội nghị"))
     with engine._lock:
-        ranker, vocab = engine.ranker(), engine.vocabulary()[0]
+        gen = engine.generation()
+        ranker, vocab = gen.ranker, gen.vocabulary()
         n = ranker.doc_count
         rows = []  # kind, candidates, still in the running, body postings, other postings
         for query in mix:
@@ -112,7 +112,7 @@ def maxscore(data_dir: Path, mix: Sequence[Query]) -> str:
             bound = 0.0
             body = other = 0
             for field, text, weight in plan.scoring:
-                df = int(ranker.reader.doc_frequency(field, text))
+                df = int(gen.view.doc_frequency(field, text))
                 if field in BODY_FIELDS:
                     body += df
                     bound += weight * (math.log(n / (df + 1)) + 1.0) * (K1 + 1) if df else 0.0

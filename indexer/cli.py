@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.config import Settings
-from indexer.errors import TracuuError
+from indexer.errors import MissingInput, TracuuError
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         missing = [p for p in args.paths if not p.is_file()]
         if missing:
-            raise TracuuError(f"no such file: {', '.join(map(str, missing))}")
+            raise MissingInput([str(p) for p in missing])
         report = importer.import_files(store, args.paths)
     for w in report.warnings[:20]:
         log.warning("%s:%d: %s", w.path, w.line, w.reason)
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.load(config_file=args.config, data_dir=args.data_dir)
         module = importlib.import_module(COMMANDS[args.command])
         return int(module.run(args, settings))
-    except TracuuError as exc:
+    except TracuuError as exc:  # every error raised on purpose (indexer.errors draws them)
         print(f"tracuu: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -1,7 +1,7 @@
-"""The Whoosh schema of a tracuu index, and its version.
+"""The Whoosh schema of a tracuu index: its fields and their analyzers.
 
-Bump SCHEMA_VERSION whenever a field or what an analyzer emits changes: an index built with
-another version is refused until `tracuu index rebuild` has run.
+Bump indexer.mapping.SCHEMA_VERSION whenever a field or what an analyzer emits changes: an
+index built with another version is refused until `tracuu index rebuild` has run.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, STORED, Schema
 
 from indexer.analysis import VnText
+from indexer.mapping import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "build_schema"]
 
 # Field boosts: a word in the title weighs more than one in the body; an exact (accented) match
 # more than a folded one; an adjacent pair (compound word) more than its two syllables apart.
-# Query-side weights live in search/query.py. Body bigrams are indexed exact only (a second,
+# Query-side weights live in search/weights.py. Body bigrams are indexed exact only (a second,
 # folded copy would be the largest posting lists of the index): a query's folded pair is
 # expanded to the exact pairs the index holds (search/vocab.py).
 TITLE_FIELDS = ("title", "title_f", "title_bi", "title_bi_f")

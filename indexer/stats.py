@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from indexer.articles import ArticleDB
 from indexer.errors import IndexMissing
-from indexer.schema import SCHEMA_VERSION
-from indexer.store import ArticleDB, Paths, open_index_readonly
+from indexer.layout import DataDir
+from indexer.mapping import SCHEMA_VERSION, check_version
+from indexer.whoosh_seam import IndexView
 
 
 def _size(path: Path) -> int:
@@ -18,24 +20,23 @@ def _size(path: Path) -> int:
 
 def index_stats(data_dir: Path) -> dict[str, Any]:
     """Counts (articles, documents, pending) and sizes (bytes) of a data directory."""
-    paths = Paths(Path(data_dir))
-    if not paths.db.exists():
+    data = DataDir(Path(data_dir))
+    live = data.live_index()
+    if not data.articles_db.exists() or live is None:
         raise IndexMissing(str(data_dir))
-    db = ArticleDB(paths.db, readonly=True)
+    db = ArticleDB(data.articles_db, readonly=True)
     try:
         pending_index, pending_delete = db.pending()
         stored = db.count()
         sites = len(db.distinct("site"))
     finally:
         db.close()
-    ix = open_index_readonly(data_dir)
+    check_version(live)
+    view = IndexView(live)
     try:
-        with ix.searcher() as s:
-            docs = s.doc_count()
-            segments = len(ix._segments())
+        docs, segments = view.doc_count, len(view.segments)
     finally:
-        ix.close()
-    live = paths.live_index()
+        view.close()
     return {
         "documents": docs,
         "stored_articles": stored,
@@ -45,6 +46,6 @@ def index_stats(data_dir: Path) -> dict[str, Any]:
         "segments": segments,
         "schema_version": SCHEMA_VERSION,
         "index_folder": str(live),
-        "index_bytes": _size(live) if live else 0,
-        "store_bytes": _size(paths.db),
+        "index_bytes": _size(live),
+        "store_bytes": _size(data.articles_db),
     }

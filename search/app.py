@@ -78,43 +78,42 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
             req = parse_search_params(request.query_params)
         except InvalidParam as exc:
             return error(400, exc.code, exc.message)
-        try:
-            result = engine.search(req)
-        except IndexMissing as exc:
-            return error(503, "no_index", str(exc))
-        return JSONResponse(result.to_dict())
+        return JSONResponse(engine.search(req).to_dict())
 
     def api_document(request: Request) -> Response:
-        try:
-            art = engine.document(request.path_params["id"])
-        except IndexMissing as exc:
-            return error(503, "no_index", str(exc))
+        art = engine.document(request.path_params["id"])
         if art is None:
             return error(404, "not_found", "no article with this id")
         return JSONResponse(art.to_dict())
 
     def api_suggest(request: Request) -> Response:
         q = (request.query_params.get("q") or "")[:200]
-        try:
-            completions = engine.suggest(q)
-        except IndexMissing:
-            completions = []
-        return JSONResponse({"query": q, "suggestions": completions})
+        return JSONResponse({"query": q, "suggestions": engine.suggest(q)})
 
     def healthz(request: Request) -> Response:
-        try:
-            n = engine.doc_count()
-        except IndexMissing as exc:
-            return JSONResponse(
-                {"status": "no_index", "documents": 0, "message": str(exc)}, status_code=503
-            )
         gen = engine.generation()
+        folder, number = gen.key
         return JSONResponse(
-            {"status": "ok", "documents": n, "index": Path(gen[0]).name, "generation": gen[1]}
+            {
+                "status": "ok",
+                "documents": gen.view.doc_count,
+                "index": Path(folder).name,
+                "generation": number,
+            }
         )
 
     def openapi(request: Request) -> Response:
         return JSONResponse(OPENAPI)
+
+    def no_index(request: Request, exc: Exception) -> Response:
+        """The one answer to a data directory without an index, for every route."""
+        path = request.url.path
+        if path == "/healthz":
+            body = {"status": "no_index", "documents": 0, "message": str(exc)}
+            return JSONResponse(body, status_code=503)
+        if path.startswith("/api/"):
+            return error(503, "no_index", str(exc))
+        return views.no_index_page(request)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
@@ -151,13 +150,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         # Read the index's vocabulary before the first visitor does (about a second on 45k
         # articles); an empty data directory is fine, the API then answers 503.
         with contextlib.suppress(IndexMissing):
-            await run_in_threadpool(engine.vocabulary)
+            await run_in_threadpool(engine.warm)
         yield
 
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={500: server_error},
+        exception_handlers={IndexMissing: no_index, 500: server_error},
         lifespan=lifespan,
     )
     app.state.engine = engine

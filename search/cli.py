@@ -8,9 +8,9 @@ import re
 from html import unescape
 
 from indexer.config import Settings
-from indexer.errors import TracuuError
 from search.engine import Engine
-from search.params import InvalidParam, parse_search_params
+from search.params import parse_search_params
+from search.types import SORTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--doc-type", dest="doc_type")
     parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    parser.add_argument("--sort", default="relevance", choices=["relevance", "newest", "oldest"])
+    parser.add_argument("--sort", default="relevance", choices=SORTS)
 
 
 def _plain(snippet: str) -> str:
@@ -44,10 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "to": args.date_to,
         "sort": args.sort,
     }
-    try:
-        req = parse_search_params({k: v for k, v in params.items() if v is not None})
-    except InvalidParam as exc:
-        raise TracuuError(exc.message) from None
+    req = parse_search_params({k: v for k, v in params.items() if v is not None})
     engine = Engine(settings.data_dir)
     try:
         result = engine.search(req)

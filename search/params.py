@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from search.engine import SORTS, SearchRequest
+from search.errors import InvalidParam
+from search.types import SORTS, SearchRequest
 
 MAX_SIZE = 50
 MAX_PAGE = 500
 
-
-class InvalidParam(ValueError):
-    """A parameter the API refuses, with a machine-readable code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+__all__ = ["InvalidParam", "parse_search_params"]
 
 
 def _int(params: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:

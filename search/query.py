@@ -17,25 +17,13 @@ from typing import TYPE_CHECKING
 
 from indexer.lexicon import Abbreviations, abbreviations, syllables
 from indexer.text import canonical, fold, has_diacritics, normalize, spans
+from search.weights import DEFAULT_WEIGHTS, Weights
 
 if TYPE_CHECKING:
     from search.vocab import Vocabulary
 
 MAX_QUERY_CHARS = 500
 MAX_UNITS = 24
-
-# Query-side weights (tuned on a held-out bench/quality split; see README). A folded match
-# (another accented form) is worth much less when the user typed accents than when they did not:
-# 'dân vận' typed with accents must not be outranked by a title holding 'dân vẫn'.
-W_FOLD = 1.0  # text_f: the required, folded match
-W_EXACT = 0.5  # text: the form as typed
-W_TITLE = 2.0  # title: the form as typed, in the title
-W_TITLE_F = 2.0  # title_f: folded, in the title
-W_BIGRAM = 2.0  # text_bi: the adjacent pair as typed
-W_BIGRAM_F = 1.5  # text_bi: another accented pair that folds like the typed one
-W_TITLE_BI = 4.0  # title_bi: the adjacent pair as typed, in the title
-W_TITLE_BI_F = 2.0  # title_bi_f: a folded pair in the title
-ACCENTED_FOLD_SCALE = 0.25  # folded weights × this when the typed text carries accents
 
 
 @dataclass(frozen=True)
@@ -204,37 +192,47 @@ class Plan:
     scoring: tuple[tuple[str, str, float], ...]  # (field, text, weight)
 
 
-def _pair_terms(pair: str, vocab: Vocabulary | None) -> list[tuple[str, bool]]:
-    """Exact pairs to look for: the typed one (True), and the index's pairs folding like it."""
-    a, b = pair.split(" ", 1)
-    out = [(pair, True)]
-    if vocab is not None:
-        out += [(p, False) for p, _ in vocab.pair_variants(a, b) if p != pair]
-    return out
+class _Pairs:
+    """The exact pairs to look for for each typed pair, looked up once per query."""
+
+    def __init__(self, vocab: Vocabulary | None) -> None:
+        self.vocab = vocab
+        self._seen: dict[str, list[tuple[str, bool]]] = {}
+
+    def terms(self, pair: str) -> list[tuple[str, bool]]:
+        """The typed pair (True), and the index's pairs folding like it (False)."""
+        found = self._seen.get(pair)
+        if found is None:
+            found = [(pair, True)]
+            if self.vocab is not None:
+                a, b = pair.split(" ", 1)
+                found += [(p, False) for p, _ in self.vocab.pair_variants(a, b) if p != pair]
+            self._seen[pair] = found
+        return found
 
 
-def _alternative(alt: tuple[str, ...], vocab: Vocabulary | None) -> Alternative:
+def _alternative(alt: tuple[str, ...], pairs: _Pairs) -> Alternative:
     """Documents holding this token sequence, accents optional (adjacent pairs for a phrase)."""
     if len(alt) == 1:
         return ((("text_f", fold(alt[0])),),)
-    return tuple(tuple(("text_bi", p) for p, _ in _pair_terms(pair, vocab)) for pair in _pairs(alt))
+    return tuple(tuple(("text_bi", p) for p, _ in pairs.terms(pair)) for pair in _pairs(alt))
 
 
-def _scoring(pq: ParsedQuery, vocab: Vocabulary | None) -> list[tuple[str, str, float]]:
+def _scoring(pq: ParsedQuery, pairs: _Pairs, w: Weights) -> list[tuple[str, str, float]]:
     out: dict[Term, float] = {}
 
     def add(field: str, text: str, weight: float) -> None:
         out[(field, text)] = max(out.get((field, text), 0.0), weight)
 
     def scale(text: str) -> float:
-        return ACCENTED_FOLD_SCALE if has_diacritics(text) else 1.0
+        return w.accented_fold_scale if has_diacritics(text) else 1.0
 
     def add_pair(pair: str) -> None:
         sc = scale(pair)
-        add("title_bi", pair, W_TITLE_BI)
-        add("title_bi_f", fold(pair), W_TITLE_BI_F * sc)
-        for p, typed in _pair_terms(pair, vocab):
-            add("text_bi", p, W_BIGRAM if typed else W_BIGRAM_F * sc)
+        add("title_bi", pair, w.title_bi)
+        add("title_bi_f", fold(pair), w.title_bi_f * sc)
+        for p, typed in pairs.terms(pair):
+            add("text_bi", p, w.bigram if typed else w.bigram_f * sc)
 
     for unit in pq.units:
         longest = max(len(alt) for alt in unit.alternatives)
@@ -243,10 +241,10 @@ def _scoring(pq: ParsedQuery, vocab: Vocabulary | None) -> list[tuple[str, str, 
             # a title with only 'nhân dân' would outrank one that says UBND.
             k = float(longest) if unit.kind == "abbr" and len(alt) == 1 else 1.0
             for tok in alt:
-                add("text_f", fold(tok), W_FOLD * k)
-                add("text", tok, W_EXACT * k)
-                add("title", tok, W_TITLE * k)
-                add("title_f", fold(tok), W_TITLE_F * scale(tok) * k)
+                add("text_f", fold(tok), w.fold * k)
+                add("text", tok, w.exact * k)
+                add("title", tok, w.title * k)
+                add("title_f", fold(tok), w.title_f * scale(tok) * k)
             for pair in _pairs(alt):
                 add_pair(pair)
     for run in pq.runs:
@@ -259,14 +257,17 @@ def _scoring(pq: ParsedQuery, vocab: Vocabulary | None) -> list[tuple[str, str, 
             for a in left.alternatives[:3]:
                 for b in right.alternatives[:3]:
                     add_pair(f"{a[-1]} {b[0]}")
-    return [(f, t, w) for (f, t), w in out.items()]
+    return [(f, t, wt) for (f, t), wt in out.items()]
 
 
-def plan(pq: ParsedQuery, vocab: Vocabulary | None = None) -> Plan:
+def plan(
+    pq: ParsedQuery, vocab: Vocabulary | None = None, weights: Weights = DEFAULT_WEIGHTS
+) -> Plan:
     """The plan of a parsed query (without a vocabulary, accent-free pairs match only
     pairs indexed without accents)."""
+    pairs = _Pairs(vocab)
     return Plan(
-        units=tuple(tuple(_alternative(a, vocab) for a in u.alternatives) for u in pq.units),
+        units=tuple(tuple(_alternative(a, pairs) for a in u.alternatives) for u in pq.units),
         excluded=tuple(("text_f", fold(t)) for t in pq.excluded),
-        scoring=tuple(_scoring(pq, vocab)),
+        scoring=tuple(_scoring(pq, pairs, weights)),
     )

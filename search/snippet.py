@@ -1,21 +1,23 @@
 """Snippets: the best passage of a text, HTML-escaped, matched words in <mark>. Pure.
 
-Matches are found with one regular expression over the folded text (fold() keeps the length of
-NFC text, so offsets carry over), not by tokenizing the whole body: ten snippets per page of
-results must cost far less than the search itself.
+Matches are found with one regular expression of plain (folded) terms over the folded, lower-cased
+text (both keep the length of NFC text, so offsets carry over to the text shown), not by
+tokenizing the whole body: ten snippets per page of results must cost far less than the search
+itself. (A pattern of accent-free letter classes over the raw text reads the body no faster, and
+compiling it for each new query cost more than the whole search.)
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from functools import lru_cache
 from html import escape
 
-from indexer.text import canonical, fold
+from indexer.text import canonical, fold, fold_lower
 
 WINDOW = 220  # characters shown around the best spot
 _WORD_CHARS = r"[^\W_]"
+_WORD_CHAR = re.compile(_WORD_CHARS)
 
 
 @lru_cache(maxsize=256)
@@ -28,19 +30,38 @@ def _matcher(folded_terms: frozenset[str]) -> re.Pattern[str] | None:
 
 
 def _best_start(matches: list[tuple[int, int, str]], width: int) -> int:
-    """Start of the window of `width` chars holding the most distinct matched words."""
+    """Start of the window of `width` chars holding the most distinct matched words.
+
+    Adjacent matches (a phrase) are worth a little more than scattered ones: a window scores
+    its distinct words + 0.5 × its adjacent pairs. One pass, the window's counts kept as it
+    slides (a body with hundreds of matches of common words must stay cheap).
+    """
+    n = len(matches)
+    # adjacent_before[k]: adjacent pairs among matches[0..k]
+    adjacent_before = [0] * n
+    for k in range(1, n):
+        near = matches[k][0] - matches[k - 1][1] <= 1
+        adjacent_before[k] = adjacent_before[k - 1] + near
+    counts: dict[str, int] = {}
     best_start, best_score = matches[0][0], -1.0
     j = 0
-    for i, (start, _, _) in enumerate(matches):
-        while j < len(matches) and matches[j][1] - start <= width:
+    for i, (start, _, key_i) in enumerate(matches):
+        if j < i:  # the previous window was empty: start afresh here
+            j = i
+            counts.clear()
+        while j < n and matches[j][1] - start <= width:
+            counts[matches[j][2]] = counts.get(matches[j][2], 0) + 1
             j += 1
-        window = matches[i:j]
-        distinct = len({key for _, _, key in window})
-        # Adjacent matches (a phrase) are worth a little more than scattered ones.
-        adjacent = sum(1 for a, b in itertools.pairwise(window) if b[0] - a[1] <= 1)
-        score = distinct + 0.5 * adjacent
+        adjacent = adjacent_before[j - 1] - adjacent_before[i] if j > i else 0
+        score = len(counts) + 0.5 * adjacent
         if score > best_score:
             best_start, best_score = start, score
+        if j > i:  # slide: matches[i] leaves the window
+            left = counts[key_i] - 1
+            if left:
+                counts[key_i] = left
+            else:
+                del counts[key_i]
     return best_start
 
 
@@ -49,10 +70,10 @@ def make_snippet(
 ) -> str:
     """HTML: the passage of `text` that best shows `terms`, escaped, matches in <mark>."""
     text = text[:max_input]
-    canon = canonical(text)
-    if len(canon) != len(text):  # a lower() that changes length: show the canonical text
-        text = canon
-    folded = fold(canon)
+    folded = fold_lower(text)  # as fold(canonical(text)) for NFC text, and far cheaper
+    if len(folded) != len(text):  # not NFC, or a lower() that changes length
+        text = canonical(text)
+        folded = fold(text)
     pattern = _matcher(frozenset(fold(t) for t in terms))
     matches = (
         [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(folded)] if pattern else []
@@ -66,10 +87,10 @@ def make_snippet(
             start = sentence + 2
     else:
         start = 0
-    while 0 < start < len(text) and re.match(_WORD_CHARS, text[start - 1]):
+    while 0 < start < len(text) and _WORD_CHAR.match(text, start - 1):
         start -= 1
     end = min(len(text), start + width)
-    while end < len(text) and re.match(_WORD_CHARS, text[end]):
+    while end < len(text) and _WORD_CHAR.match(text, end):
         end += 1
     out: list[str] = ["…"] if start > 0 else []
     # Runs of matched words separated by spaces become one <mark> ("Ủy ban nhân dân").

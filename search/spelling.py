@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import math
-from itertools import islice
-from typing import Any
 
 from indexer.text import canonical, fold, has_diacritics, spans
 from search.query import ParsedQuery
@@ -31,22 +29,15 @@ def _edits1(word: str) -> set[str]:
     return deletes | transposes | replaces | inserts
 
 
-def _text(term: Any) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
-
-
 class Speller:
     """Suggestions over one index generation's vocabulary."""
 
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
-        self.reader = vocab.reader
+        self.view = vocab.view
         self.forms = vocab.forms
         self.folded_df = vocab.folded_df
         self.unigram_df = vocab.unigram_df
-
-    def _bigram_df(self, a: str, b: str) -> int:
-        return self.vocab.bigram_df(a, b)
 
     def _correct(self, folded: str) -> str:
         # Syllables are at most 7 letters: longer tokens are names or noise, not typos.
@@ -67,12 +58,14 @@ class Speller:
             w: (math.log1p(self.unigram_df.get(w, 0)), [w]) for w in cands[0]
         }
         for i in range(1, len(cands)):
+            pairs = [f"{p} {w}" for w in cands[i] for p in prev]  # looked up all at once
+            bigram = dict(zip(pairs, self.view.doc_frequencies("text_bi", pairs), strict=True))
             cur: dict[str, tuple[float, list[str]]] = {}
             for w in cands[i]:
                 uni = math.log1p(self.unigram_df.get(w, 0))
                 cur[w] = max(
                     (
-                        (score + uni + 3.0 * math.log1p(self._bigram_df(p, w)), [*path, w])
+                        (score + uni + 3.0 * math.log1p(bigram[f"{p} {w}"]), [*path, w])
                         for p, (score, path) in prev.items()
                     ),
                     key=lambda x: x[0],
@@ -100,12 +93,12 @@ class Speller:
         """Bigrams 'first x' in the index with fold(x) starting like second_prefix, by frequency."""
         want = fold(second_prefix)
         found = []
-        for term, info in islice(self.reader.iter_prefix("text_bi", f"{first} "), SCAN):
-            second = _text(term).split(" ", 1)[1]
+        for term, df in self.view.terms("text_bi", f"{first} ", SCAN):
+            second = term.split(" ", 1)[1]
             if fold(second).startswith(want) and (
                 not has_diacritics(second_prefix) or second.startswith(second_prefix)
             ):
-                found.append((info.doc_frequency(), second))
+                found.append((df, second))
         return sorted(found, reverse=True)[:limit]
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
@@ -134,8 +127,8 @@ class Speller:
             head = prefix[: last.start].strip()
             words = sorted(
                 (
-                    (self.folded_df.get(_text(t), 0), _text(t))
-                    for t in islice(self.reader.expand_prefix("text_f", fold(last.text)), SCAN)
+                    (self.folded_df.get(t, 0), t)
+                    for t, _ in self.view.terms("text_f", fold(last.text), SCAN)
                 ),
                 reverse=True,
             )[:3]

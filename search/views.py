@@ -16,9 +16,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import NoMatchFound
 
 from indexer.config import Settings
-from indexer.errors import IndexMissing
-from search.engine import Engine, Hit, SearchResult
+from search.engine import Engine
 from search.params import InvalidParam, parse_search_params
+from search.types import Hit, SearchRequest, SearchResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 10
@@ -42,6 +42,8 @@ PARAM_ERRORS = {
     "invalid_to": "Ngày kết thúc không hợp lệ (dạng năm-tháng-ngày).",
     "invalid_range": "Ngày bắt đầu phải trước ngày kết thúc.",
 }
+NO_INDEX = "Chưa có dữ liệu để tìm kiếm: hãy nhập bài viết trước (tracuu index import)."
+KNOWN_PARAMS = ("q", "page", "sort", *FILTERS)
 
 
 def vn_date(value: str | None) -> str:
@@ -116,11 +118,9 @@ class PageViews:
         return HTMLResponse(html, status_code=status)
 
     def search_page(self, request: Request) -> Response:
-        known = ("q", "page", "sort", *FILTERS)
-        params = {k: v for k, v in request.query_params.items() if k in known}
+        params = {k: v for k, v in request.query_params.items() if k in KNOWN_PARAMS}
         error = None
         status = 200
-        result: SearchResult | None = None
         try:
             req = parse_search_params(params, default_size=PAGE_SIZE)
         except InvalidParam as exc:
@@ -128,22 +128,33 @@ class PageViews:
             status = 400
             params = {"q": params.get("q", "")}
             req = parse_search_params(params, default_size=PAGE_SIZE)
-        facets: dict[str, list[tuple[str, int]]] = {}
-        try:
-            facets = self.engine.facets()
-            if req.q.strip() or req.has_filters():
-                result = self.engine.search(req)
-        except IndexMissing:
-            error = "Chưa có dữ liệu để tìm kiếm: hãy nhập bài viết trước (tracuu index import)."
-            status = 503
+        facets = self.engine.facets()  # IndexMissing goes to create_app's one handler
+        result = self.engine.search(req) if req.q.strip() or req.has_filters() else None
+        return self._search_html(request, params, req, result, facets, error, status)
 
+    def no_index_page(self, request: Request) -> Response:
+        """The search page saying there is nothing to search yet (503)."""
+        params = {"q": (request.query_params.get("q") or "")[:200]}
+        req = SearchRequest(q=params["q"])
+        return self._search_html(request, params, req, None, {}, NO_INDEX, 503)
+
+    def _search_html(
+        self,
+        request: Request,
+        params: dict[str, str],
+        req: SearchRequest,
+        result: SearchResult | None,
+        facets: dict[str, list[tuple[str, int]]],
+        error: str | None,
+        status: int,
+    ) -> Response:
         def link(**changes: Any) -> str:
             return url_with(params, **changes)
 
         last_page = 1
         if result is not None:
             last_page = max(1, min(MAX_PAGE, -(-result.total // req.size)))
-            if req.page > last_page:  # Whoosh answers past-the-end pages with the last one
+            if req.page > last_page:  # past the end: say so, and link back to page 1
                 result = replace(result, hits=[])
         active = [
             ActiveFilter(
@@ -184,10 +195,7 @@ class PageViews:
 
     def document_page(self, request: Request) -> Response:
         """A stored article as a Vietnamese page (for articles that have no original URL)."""
-        try:
-            art = self.engine.document(request.path_params["id"])
-        except IndexMissing:
-            art = None
+        art = self.engine.document(request.path_params["id"])
         if art is None:
             return self._render("document.html", status=404, art=None, back=_back(request))
         return self._render(

@@ -2,32 +2,29 @@
 
 Body bigrams are indexed exact only; a typed pair ('dan van' or 'dân vận') is matched through the
 exact pairs the index holds whose folded form is the same ('dân vận', 'dân vẫn', 'dân văn').
+Their doc frequencies come from the index view's in-memory term tables, all candidates of a pair
+in one lookup.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from itertools import product
-from typing import Any
 
 from indexer.text import fold
+from indexer.whoosh_seam import IndexView
 
 MAX_FORMS = 8
 
 
-def _text(term: Any) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
-
-
 class Vocabulary:
-    """Forms and document frequencies of the 'text' field of one reader."""
+    """Forms and document frequencies of the 'text' field of one index generation."""
 
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
+    def __init__(self, view: IndexView) -> None:
+        self.view = view
         forms: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for term, info in reader.iter_field("text"):
-            word = _text(term)
-            forms[fold(word)].append((info.doc_frequency(), word))
+        for word, df in view.terms("text"):
+            forms[fold(word)].append((df, word))
         self.forms = {
             k: [w for _, w in sorted(v, reverse=True)[:MAX_FORMS]] for k, v in forms.items()
         }
@@ -36,13 +33,9 @@ class Vocabulary:
 
     def pair_variants(self, a: str, b: str) -> list[tuple[str, int]]:
         """Exact pairs in the index that fold like 'a b', with their document frequencies."""
-        out = []
-        for x, y in product(self.forms.get(fold(a), [a]), self.forms.get(fold(b), [b])):
-            pair = f"{x} {y}"
-            df = int(self.reader.doc_frequency("text_bi", pair))
-            if df:
-                out.append((pair, df))
-        return out
-
-    def bigram_df(self, a: str, b: str) -> int:
-        return int(self.reader.doc_frequency("text_bi", f"{a} {b}"))
+        candidates = [
+            f"{x} {y}"
+            for x, y in product(self.forms.get(fold(a), [a]), self.forms.get(fold(b), [b]))
+        ]
+        dfs = self.view.doc_frequencies("text_bi", candidates)
+        return [(pair, df) for pair, df in zip(candidates, dfs, strict=True) if df]

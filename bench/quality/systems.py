@@ -72,13 +72,16 @@ class TracuuSystem:
         self.engine: Any = None
         self.reset()
 
-    def reset(self) -> None:
-        """A fresh engine (no cached results): after the query weights have changed."""
+    def reset(self, weights: Any = None) -> None:
+        """A fresh engine (no cached results), ranking with `weights` (search.weights.Weights)."""
         from search.engine import Engine
+        from search.weights import DEFAULT_WEIGHTS
 
         if self.engine is not None:
             self.engine.close()
-        self.engine = Engine(self.folder / "data", refresh_interval=3600)
+        self.engine = Engine(
+            self.folder / "data", refresh_interval=3600, weights=weights or DEFAULT_WEIGHTS
+        )
 
     def run(self, q: str) -> list[str]:
         from search.engine import SearchRequest

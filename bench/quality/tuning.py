@@ -1,8 +1,7 @@
-"""`--tune`: a coordinate search over search/query.py's weights on the dev split (tracuu only).
+"""`--tune`: a coordinate search over search/weights.py on the dev split (tracuu only).
 
-It never looks at the test split. The weights reach the engine through one function,
-`current_weights` / `apply_weights`, the only place that reads or writes search.query's module
-globals (to become a frozen weights value passed to the engine).
+It never looks at the test split. Each candidate is a frozen `search.weights.Weights` value
+handed to a fresh engine: no module global is ever overwritten.
 """
 
 from __future__ import annotations
@@ -13,24 +12,25 @@ from bench.quality.metrics import score
 from bench.quality.queries import Query
 from bench.quality.systems import TracuuSystem
 
+# The fields of search.weights.Weights.
 WEIGHTS = (
-    "W_FOLD",
-    "W_EXACT",
-    "W_TITLE",
-    "W_TITLE_F",
-    "W_BIGRAM",
-    "W_BIGRAM_F",
-    "W_TITLE_BI",
-    "W_TITLE_BI_F",
-    "ACCENTED_FOLD_SCALE",
+    "fold",
+    "exact",
+    "title",
+    "title_f",
+    "bigram",
+    "bigram_f",
+    "title_bi",
+    "title_bi_f",
+    "accented_fold_scale",
 )
 # The weights a coordinate search moves, and the values it tries (the others stay as they are).
 TUNE_GRID = {
-    "W_TITLE": (0.5, 1.0, 2.0, 4.0),
-    "W_TITLE_BI": (1.0, 2.0, 4.0),
-    "W_BIGRAM": (1.0, 2.0, 4.0),
-    "W_EXACT": (0.5, 1.0, 2.0),
-    "ACCENTED_FOLD_SCALE": (0.1, 0.25, 0.5),
+    "title": (0.5, 1.0, 2.0, 4.0),
+    "title_bi": (1.0, 2.0, 4.0),
+    "bigram": (1.0, 2.0, 4.0),
+    "exact": (0.5, 1.0, 2.0),
+    "accented_fold_scale": (0.1, 0.25, 0.5),
 }
 # tone_swap and nfd queries reach the engine as the same text as tone_orig and exact (NFC and
 # tone normalisation come first) and document numbers are single terms: none moves with weights.
@@ -38,20 +38,17 @@ TUNE_TYPES = ("exact", "no_diacritics", "abbrev")
 
 
 def current_weights() -> dict[str, float]:
-    """The weights search/query.py holds now."""
-    from search import query as qb
+    """The default weights (search.weights.DEFAULT_WEIGHTS) as a dict."""
+    from search.weights import DEFAULT_WEIGHTS
 
-    return {n: float(getattr(qb, n)) for n in WEIGHTS}
+    return {n: float(getattr(DEFAULT_WEIGHTS, n)) for n in WEIGHTS}
 
 
 def apply_weights(system: TracuuSystem, weights: dict[str, float]) -> None:
-    """Make the engine rank with these weights (overwrites search.query's module globals, then
-    gives the system a fresh engine so no cached result survives)."""
-    from search import query as qb
+    """Give the system a fresh engine ranking with these weights (no cached result survives)."""
+    from search.weights import Weights
 
-    for n in WEIGHTS:
-        setattr(qb, n, weights[n])
-    system.reset()
+    system.reset(Weights(**weights))
 
 
 def objective(r: dict[str, tuple[float, float, int]]) -> float:

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from indexer.articles import ArticleDB
 from indexer.cli import main
 from indexer.document import Article
-from indexer.errors import IndexBusy
+from indexer.errors import IndexBusy, MissingInput
 from indexer.importer import import_files
-from indexer.store import ArticleDB, Paths, Store, open_index_readonly
+from indexer.layout import DataDir
+from indexer.stats import index_stats
+from indexer.store import Store, open_index_readonly
 from tests.conftest import ARTICLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,13 +107,13 @@ def test_delete_and_rebuild_swap(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with Store(data) as store:
         import_files(store, [ARTICLES])
-        first = Paths(data).live_index()
+        first = DataDir(data).live_index()
         ids = _ids_in_index(data)
         store.delete(ids[:3])
         store.sync()
         assert _ids_in_index(data) == ids[3:]
         assert store.rebuild() == len(ids) - 3
-    assert Paths(data).live_index() != first
+    assert DataDir(data).live_index() != first
     assert _ids_in_index(data) == ids[3:]
 
 
@@ -149,9 +152,9 @@ def test_sigkill_mid_import_loses_nothing(tmp_path: Path) -> None:
     # Wait until articles are stored (the index is being written), then kill it.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if Paths(data).db.exists():
+        if DataDir(data).articles_db.exists():
             try:
-                db = ArticleDB(Paths(data).db, readonly=True)
+                db = ArticleDB(DataDir(data).articles_db, readonly=True)
                 n = db.count()
                 db.close()
             except Exception:
@@ -175,19 +178,18 @@ def test_parallel_import_matches_single_process(
     import indexer.store as store_mod
 
     monkeypatch.setattr(store_mod, "MULTIPROCESS_MIN", 10)
-    used: list[int] = []
-    real = store_mod.parallel_writer
-
-    def spy(ix: object, procs: int, **kwargs: object) -> object:
-        used.append(procs)
-        return real(ix, procs, **kwargs)
-
-    monkeypatch.setattr(store_mod, "parallel_writer", spy)
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    # Whoosh hands documents to its workers 100 at a time: 213 make work for both.
+    src = _write_jsonl(
+        tmp_path / "in.jsonl", [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
+    )
     with Store(tmp_path / "one", procs=1) as store:
-        import_files(store, [ARTICLES])
+        import_files(store, [src])
     with Store(tmp_path / "two", procs=2) as store:
-        import_files(store, [ARTICLES])
-    assert used == [2]  # only the procs=2 store took the worker-process path
+        import_files(store, [src])
+    # one segment per worker process: the procs=2 store took the worker-process path
+    assert index_stats(tmp_path / "one")["segments"] == 1
+    assert index_stats(tmp_path / "two")["segments"] == 2
     assert _ids_in_index(tmp_path / "two") == _ids_in_index(tmp_path / "one")
     ix_one, ix_two = open_index_readonly(tmp_path / "one"), open_index_readonly(tmp_path / "two")
     try:
@@ -197,3 +199,11 @@ def test_parallel_import_matches_single_process(
     finally:
         ix_one.close()
         ix_two.close()
+
+
+def test_a_missing_input_file_is_a_typed_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--data-dir", str(tmp_path / "data"), "index", "import", str(tmp_path / "x")])
+    assert code == MissingInput.exit_code == 1
+    assert capsys.readouterr().err.strip() == f"tracuu: no such file: {tmp_path / 'x'}"

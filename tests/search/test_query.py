@@ -63,3 +63,20 @@ def test_whoosh_syntax_is_plain_text(q: str) -> None:
 def test_huge_query_is_bounded() -> None:
     pq = parse("dân vận " * 5000)
     assert 0 < len(pq.units) <= 24
+
+
+def test_weights_are_a_value_passed_to_the_planner() -> None:
+    from dataclasses import replace
+
+    from search.weights import DEFAULT_WEIGHTS
+
+    pq = parse("dân vận")
+    default = {(f, t): w for f, t, w in plan(pq).scoring}
+    heavier = replace(DEFAULT_WEIGHTS, title_bi=9.0)
+    tuned = {(f, t): w for f, t, w in plan(pq, weights=heavier).scoring}
+    assert default[("title_bi", "dân vận")] == DEFAULT_WEIGHTS.title_bi == 4.0
+    assert tuned[("title_bi", "dân vận")] == 9.0
+    assert {k: v for k, v in tuned.items() if k[0] != "title_bi"} == {
+        k: v for k, v in default.items() if k[0] != "title_bi"
+    }
+    assert plan(pq) == plan(pq)  # and the default did not move

@@ -1,0 +1,74 @@
+"""How an Article becomes an index document, and the one check that an index matches it.
+
+The fields written here are the schema's (indexer.schema, whose field types Whoosh pickles into
+the index). An index folder records the SCHEMA_VERSION it was written with; every open, for
+writing or for searching, goes through check_version(), which raises SchemaMismatch for any
+other version. Pure but for those two small files: no Whoosh here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from indexer.document import Article, facet_key
+from indexer.errors import SchemaMismatch
+from indexer.layout import DataDir
+
+# Bump whenever a field, or what an analyzer emits, changes: an index built with another version
+# is refused until `tracuu index rebuild` has run.
+SCHEMA_VERSION = 1
+
+FACETS = ("site", "category", "doc_type")  # each also indexed as `<name>_key` for filters
+
+
+def index_document(article: Article) -> dict[str, Any]:
+    """The index fields of an article."""
+    text = article.searchable_text()
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "title_f": article.title,
+        "title_bi": article.title,
+        "title_bi_f": article.title,
+        "text": text,
+        "text_f": text,
+        "text_bi": text,
+        "meta": {
+            "url": article.url,
+            "site": article.site,
+            "published": article.published,
+            "author": article.author,
+            "category": article.category,
+            "doc_type": article.doc_type,
+            "doc_number": article.doc_number,
+        },
+    }
+    for name in FACETS:
+        value = getattr(article, name)
+        if value:
+            doc[f"{name}_key"] = facet_key(value)
+    dt = article.published_datetime()
+    if dt is not None:
+        doc["date"] = dt
+    return doc
+
+
+def write_version(folder: Path) -> None:
+    """Record this tracuu's SCHEMA_VERSION in a freshly written index folder."""
+    DataDir.version_file(folder).write_text(f"{SCHEMA_VERSION}\n")
+
+
+def read_version(folder: Path) -> int | None:
+    """The SCHEMA_VERSION an index folder was written with (None: unknown)."""
+    try:
+        return int(DataDir.version_file(folder).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def check_version(folder: Path) -> None:
+    """Raise SchemaMismatch unless the folder was written with this SCHEMA_VERSION."""
+    found = read_version(folder)
+    if found != SCHEMA_VERSION:
+        raise SchemaMismatch(str(folder), found, SCHEMA_VERSION)

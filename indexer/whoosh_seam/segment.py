@@ -1,0 +1,129 @@
+"""What one segment holds, as arrays: postings, field lengths, dates (immutable once written).
+
+A segment's files never change after Whoosh writes them (only its deletions do, and those live
+in the index's table of contents): a SegmentData is reused by every later generation that still
+holds the segment.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.util.numeric import byte_to_length
+from whoosh.util.times import datetime_to_long
+
+from indexer.errors import IndexFormatError
+from indexer.whoosh_seam.files import SegmentFiles
+from indexer.whoosh_seam.terms import EMPTY_IDS, EMPTY_WEIGHTS, TermTable, read_postings
+
+TERMS_EXT = ".trm"  # whoosh3 W3Codec.TERMS_EXT
+POSTINGS_EXT = ".pst"  # W3Codec.POSTS_EXT
+_LENGTH_OF_BYTE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+def date_value(dt: datetime) -> int:
+    """The number a date column holds for a (naive) datetime: what dates() compares with."""
+    return int(datetime_to_long(dt))
+
+
+def column_ext(name: str) -> str:
+    """whoosh3's file extension of a per-document column (W3Codec.column_filename)."""
+    return f".{name}.col"
+
+
+def length_column(field: str) -> str:
+    """whoosh3's name of a field's length column (whoosh.codec.whoosh3._lenfield)."""
+    return f"_{field}_len"
+
+
+class SegmentData:
+    """The immutable content of one segment, read with pread."""
+
+    def __init__(self, folder: Path, storage: Any, segment: Any, schema: Any) -> None:
+        self.segment_id: str = segment.segment_id()
+        self.n: int = segment.doc_count_all()
+        self.schema = schema
+        self.files = SegmentFiles(folder, storage, segment)
+        try:
+            terms = self.files.part(TERMS_EXT)
+            postings = self.files.part(POSTINGS_EXT)
+            if terms is None or postings is None:
+                raise IndexFormatError(f"segment {self.segment_id} has no term table or postings")
+            self.table = TermTable(terms)
+            self._postings = postings
+        except BaseException:
+            self.files.close()
+            raise
+        self._lengths: dict[str, np.ndarray] = {}
+        self._dates: np.ndarray | None = None
+        self._lock = threading.Lock()  # guards the two caches above
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """Local docnums (deleted ones included), weights and the doc frequency of a term."""
+        key = self.table.key(field, self.schema[field].to_bytes(text))
+        info = None if key is None else self.table.info(key)
+        if info is None:
+            return EMPTY_IDS, EMPTY_WEIGHTS, 0
+        ids, weights = read_postings(info, self._postings)
+        if len(ids) != info.doc_frequency:
+            raise IndexFormatError(
+                f"{field}:{text!r} has {len(ids)} postings, doc frequency {info.doc_frequency}"
+            )
+        return ids, weights, info.doc_frequency
+
+    def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
+        """The doc frequency of each term of one field in this segment."""
+        to_bytes = self.schema[field].to_bytes
+        keys = [self.table.key(field, to_bytes(t)) for t in texts]
+        if keys and keys[0] is None:  # the segment has no such field
+            return [0] * len(texts)
+        return self.table.doc_frequencies([k for k in keys if k is not None])
+
+    def terms(self, field: str, prefix: str = "", limit: int = -1) -> list[tuple[str, int]]:
+        """(term, doc frequency) of a field's terms starting with prefix, in term order."""
+        fieldtype = self.schema[field]
+        items = self.table.items(field, fieldtype.to_bytes(prefix), limit)
+        return [(fieldtype.from_bytes(t), df) for t, df in items]
+
+    def lengths(self, field: str) -> np.ndarray:
+        """The (byte-encoded, decoded) length of `field` in each document, as Whoosh keeps it."""
+        with self._lock:
+            arr = self._lengths.get(field)
+            if arr is None:
+                arr = np.zeros(self.n, dtype=np.float32)
+                part = self.files.part(column_ext(length_column(field)))
+                if part is not None:  # a column of one byte per document, absent at the end
+                    raw = np.frombuffer(part.read_all(), dtype=np.uint8)[: self.n]
+                    arr[: len(raw)] = _LENGTH_OF_BYTE[raw]
+                self._lengths[field] = arr
+            return arr
+
+    def dates(self, field: str = "date") -> np.ndarray:
+        """A sortable datetime column as int64 Whoosh longs (0 where a document has none)."""
+        with self._lock:
+            if self._dates is None:
+                arr = np.zeros(self.n, dtype=np.int64)
+                column = self.schema[field].column_type
+                part = self.files.part(column_ext(field))
+                if part is not None:
+                    # A NumericColumn: one big-endian value per document, its default where the
+                    # document has none (and nothing for trailing documents without a value).
+                    code, default = column._typecode, column._default
+                    raw = np.frombuffer(part.read_all(), dtype=">" + code)[: self.n]
+                    missing = raw == np.array(default, dtype=raw.dtype)
+                    arr[: len(raw)] = np.where(missing, 0, raw).astype(np.int64)
+                self._dates = arr
+            return self._dates
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held in arrays (term table and the columns read so far)."""
+        cols = sum(a.nbytes for a in self._lengths.values())
+        return self.table.nbytes + cols + (self._dates.nbytes if self._dates is not None else 0)
+
+    def close(self) -> None:
+        self.files.close()

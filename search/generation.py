@@ -1,0 +1,60 @@
+"""One generation of the index as the search side holds it, replaced as a whole when it changes.
+
+Everything that is only true of one version of the index lives here together: the view of the
+index (indexer.whoosh_seam), the plan executor and its postings cache, the vocabulary and the
+speller read from the index, and the facet counts of the article database beside it. An Engine
+swaps its Generation when an import or a rebuild has changed the index; nothing of the old one
+can be mixed with the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from indexer.articles import LISTED, ArticleDB
+from indexer.whoosh_seam import IndexView
+from search.ranking import PostingsCache, Ranker
+from search.spelling import Speller
+from search.vocab import Vocabulary
+
+Facets = dict[str, list[tuple[str, int]]]
+
+
+class Generation:
+    """The searchable state of one index generation (built lazily where it is expensive)."""
+
+    def __init__(self, view: IndexView) -> None:
+        self.view = view
+        self.key = (str(view.folder), view.generation)  # identifies results computed on it
+        self.ranker = Ranker(view, PostingsCache())
+        self._lock = threading.Lock()
+        self._vocab: Vocabulary | None = None
+        self._speller: Speller | None = None
+        self._facets: Facets | None = None
+
+    def vocabulary(self) -> Vocabulary:
+        """The index's accented forms and frequencies (about a second on 45k articles; once)."""
+        with self._lock:
+            if self._vocab is None:
+                self._vocab = Vocabulary(self.view)
+                self._speller = Speller(self._vocab)
+            return self._vocab
+
+    def speller(self) -> Speller:
+        self.vocabulary()
+        assert self._speller is not None
+        return self._speller
+
+    def facets(self, db: ArticleDB) -> Facets:
+        """Sites, categories and document types with their article counts."""
+        with self._lock:
+            if self._facets is None:
+                self._facets = {name: db.distinct(name) for name in LISTED}
+            return self._facets
+
+    def reopened(self) -> Generation:
+        """The next generation of the same index folder (unchanged segments carried over)."""
+        return Generation(self.view.reopen())
+
+    def close(self) -> None:
+        self.view.close()

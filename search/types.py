@@ -1,0 +1,60 @@
+"""What a search asks and what it answers: plain data shared by the API, the page and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: what /api/search, the page and `tracuu search` ask."""
+
+    q: str = ""
+    page: int = 1
+    size: int = 10
+    site: str | None = None
+    category: str | None = None
+    doc_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+
+    def has_filters(self) -> bool:
+        return any((self.site, self.category, self.doc_type, self.date_from, self.date_to))
+
+
+@dataclass
+class Hit:
+    """One result."""
+
+    id: str
+    url: str | None
+    title: str
+    snippet: str
+    published: str | None
+    site: str | None
+    category: str | None
+    doc_type: str | None
+    doc_number: str | None
+    author: str | None
+    score: float | None
+
+
+@dataclass
+class SearchResult:
+    """A page of results."""
+
+    query: str
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,380 @@
+"""The Whoosh seam against Whoosh's public API, on small indexes built here.
+
+Whatever indexer.whoosh_seam reads from Whoosh's files itself (term tables, posting lists,
+length and date columns, deletions) must equal what Whoosh's own reader says, for every term of
+every field; BM25F scores computed on it must equal Whoosh's. A Whoosh that lays its files out
+differently fails here, loudly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.query import Or, Term
+from whoosh.scoring import BM25F
+
+from indexer.errors import IndexFormatError
+from indexer.importer import import_files
+from indexer.layout import DataDir
+from indexer.store import Store
+from indexer.whoosh_seam import IndexView, date_value
+from indexer.whoosh_seam.storage import open_index
+from search.query import Plan
+from search.ranking import Ranker
+from tests.conftest import ARTICLES
+
+
+def _write(path: Path, objs: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tracuu index of several segments with deletions: import, re-import some, delete some."""
+    tmp = tmp_path_factory.mktemp("seam")
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    data = tmp / "data"
+    with Store(data) as store:
+        import_files(store, [ARTICLES])
+    changed = [dict(a, title=a["title"] + " (sửa)", published=None) for a in base[:8]]
+    added = [dict(a, id=a["id"] + "-b", body=a["body"][:300]) for a in base[8:20]]
+    with Store(data) as store:
+        import_files(store, [_write(tmp / "two.jsonl", changed + added)])
+        store.delete([base[30]["id"], base[31]["id"]])
+        store.sync()
+    folder = DataDir(data).live_index()
+    assert folder is not None
+    return folder
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Plain Whoosh (W3Codec, nothing inlined) in two segments, one of them not compound."""
+    folder = tmp_path_factory.mktemp("plain")
+    ix = whoosh_index.create_in(folder, Schema(id=ID(stored=True, unique=True), body=TEXT))
+    docs = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    for part, compound in ((docs[:40], True), (docs[40:], False)):
+        writer = ix.writer(compound=compound)
+        for d in part:
+            writer.add_document(id=d["id"], body=d["body"])
+        writer.commit(merge=False)
+    ix.close()
+    return folder
+
+
+def _whoosh_postings(reader: Any, field: str, term: str) -> tuple[list[int], list[float]]:
+    m = reader.postings(field, term)  # live documents only
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return ids, weights
+
+
+def _whoosh_terms(reader: Any, field: str) -> list[tuple[str, int]]:
+    """Every term of a field with its doc frequency, summed over segments, in term order."""
+    total: dict[bytes, int] = {}
+    for leaf, _ in reader.leaf_readers():  # (a MultiReader's own iter_field is very slow)
+        for t, info in leaf.iter_field(field):
+            total[t] = total.get(t, 0) + info.doc_frequency()
+    return [(t.decode("utf-8"), total[t]) for t in sorted(total)]
+
+
+def _check_every_term(folder: Path, fields: list[str], every: int = 1) -> int:
+    """Every term and doc frequency of each field; postings and weights of every `every`-th
+    term and of all terms in more than 4 documents (lists not inlined). Returns how many
+    posting lists were compared."""
+    ix = open_index(folder)
+    view = IndexView(folder)
+    checked = 0
+    try:
+        with ix.reader() as reader:
+            for field in fields:
+                terms = _whoosh_terms(reader, field)
+                assert terms, field
+                assert view.terms(field) == terms, field
+                dfs = view.doc_frequencies(field, [t for t, _ in terms])
+                assert dfs == [df for _, df in terms], field
+                prefix = terms[len(terms) // 2][0][:1]
+                with_prefix = [(t, df) for t, df in terms if t.startswith(prefix)]
+                assert view.terms(field, prefix, 5) == with_prefix[:5], field
+                for i, (term, df) in enumerate(terms):
+                    if i % every and df <= 4:
+                        continue
+                    got = view.postings(field, term)
+                    ids, weights = _whoosh_postings(reader, field, term)
+                    assert got.doc_frequency == df == reader.doc_frequency(field, term)
+                    assert got.ids.tolist() == ids, (field, term)
+                    assert got.weights.tolist() == pytest.approx(weights), (field, term)
+                    checked += 1
+    finally:
+        view.close()
+        ix.close()
+    return checked
+
+
+def test_postings_weights_and_doc_frequencies_of_every_term(segmented: Path) -> None:
+    view = IndexView(segmented)
+    try:
+        assert len(view.segments) >= 2
+        assert view.doc_count < view.doc_count_all  # deletions are there
+    finally:
+        view.close()
+    fields = [
+        "title",
+        "title_f",
+        "title_bi",
+        "title_bi_f",
+        "text",
+        "text_f",
+        "text_bi",
+        "site_key",
+        "category_key",
+        "id",
+    ]
+    assert _check_every_term(segmented, fields, every=10) > 2_000
+
+
+def test_plain_whoosh_indexes_compound_or_not(plain: Path) -> None:
+    assert _check_every_term(plain, ["body", "id"]) > 1_000
+
+
+def test_absent_terms_and_unknown_fields(segmented: Path) -> None:
+    view = IndexView(segmented)
+    try:
+        assert view.doc_frequency("text", "khôngcótừnày") == 0
+        missing = view.postings("text_bi", "xyz abc")
+        assert missing.doc_frequency == 0 and len(missing.ids) == 0
+        assert view.doc_frequencies("text_f", ["dan", "zzzz", "huyen"])[1] == 0
+        with pytest.raises(KeyError):
+            view.postings("no_such_field", "x")
+    finally:
+        view.close()
+
+
+def test_lengths_dates_live_documents_and_stored_fields(segmented: Path) -> None:
+    ix = open_index(segmented)
+    view = IndexView(segmented)
+    try:
+        with ix.reader() as reader:
+            n = reader.doc_count_all()
+            assert view.doc_count_all == n and view.doc_count == reader.doc_count()
+            assert view.live_docs().tolist() == sorted(reader.all_doc_ids())
+            for field in ("title", "text", "text_f", "text_bi", "title_bi_f"):
+                lengths = view.lengths(field)
+                assert lengths.tolist() == [reader.doc_field_length(d, field) for d in range(n)]
+                assert view.field_total(field) == reader.field_length(field)
+            dates = view.dates()
+            undated = 0
+            for d in view.live_docs().tolist():
+                stored = reader.stored_fields(d)
+                assert view.stored_fields(d) == stored
+                published = stored["meta"]["published"]
+                if published is None:
+                    undated += 1
+                    assert dates[d] == 0
+                else:
+                    assert dates[d] == date_value(datetime.fromisoformat(published))
+            assert undated == 8  # the re-imported ones lost their date
+    finally:
+        view.close()
+        ix.close()
+
+
+def _whoosh_scores(folder: Path, terms: list[tuple[str, str, float]]) -> dict[int, float]:
+    ix = open_index(folder)
+    try:
+        with ix.searcher(weighting=BM25F()) as s:
+            q = Or([Term(f, t, boost=w) for f, t, w in terms])
+            return {hit.docnum: hit.score for hit in s.search(q, limit=None)}
+    finally:
+        ix.close()
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        [("text_f", "huyen", 1.0)],
+        [("title", "dân", 1.0)],
+        [
+            ("text_f", "dan", 1.0),
+            ("text", "dân", 0.5),
+            ("title_bi", "nhân dân", 4.0),
+            ("text_bi", "ủy ban", 2.0),
+        ],
+    ],
+    ids=["folded", "title", "boosted-or"],
+)
+def test_bm25f_scores_equal_whoosh(segmented: Path, terms: list[tuple[str, str, float]]) -> None:
+    expected = _whoosh_scores(segmented, terms)
+    assert len(expected) > 5
+    view = IndexView(segmented)
+    try:
+        ranker = Ranker(view)
+        candidates = np.unique(np.concatenate([view.postings(f, t).ids for f, t, _ in terms]))
+        scores = ranker.score(candidates, Plan(units=(), excluded=(), scoring=tuple(terms)))
+    finally:
+        view.close()
+    assert candidates.tolist() == sorted(expected)
+    assert scores.tolist() == pytest.approx([expected[d] for d in candidates.tolist()], rel=1e-5)
+
+
+def _corrupt_copy(folder: Path, tmp_path: Path, ext: str, at: int, data: bytes) -> Path:
+    """A copy of the index with `data` written at offset `at` of the part ending in `ext`."""
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    ix = open_index(copy)
+    try:
+        seg = ix._segments()[0]
+        directory = seg.open_compound_file(ix.storage)
+        offset, _ = directory.range(seg.make_filename(ext))
+        directory.close()
+        path = copy / seg.make_filename(seg.COMPOUND_EXT)
+    finally:
+        ix.close()
+    with open(path, "r+b") as f:
+        f.seek(offset + at)
+        f.write(data)
+    return copy
+
+
+def _list_offset(folder: Path, field: str, term: str) -> int:
+    """Where a term's posting list starts in the postings part of the first segment."""
+    view = IndexView(folder)
+    try:
+        table = view.segments[0].table
+        key = table.key(field, term.encode("utf-8"))
+        assert key is not None
+        info = table.info(key)
+        assert info is not None and info.inlined is None
+        return info.offset
+    finally:
+        view.close()
+
+
+# Whoosh checks a term table's magic itself, and then leaves the segment file open.
+_WHOOSH_LEAKS = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+@pytest.mark.parametrize(
+    ("ext", "data"),
+    [
+        pytest.param(".trm", b"HSH4", marks=_WHOOSH_LEAKS),
+        (".trm", b"HSH3\x02"),
+        (".pst", b"W3B2"),
+    ],
+    ids=["term-table-magic", "hash-type", "postings-magic"],
+)
+def test_another_layout_fails_loudly(
+    segmented: Path, tmp_path: Path, ext: str, data: bytes
+) -> None:
+    at = _list_offset(segmented, "text", "dân") if ext == ".pst" else 0
+    copy = _corrupt_copy(segmented, tmp_path, ext, at, data)
+    with pytest.raises(IndexFormatError):
+        view = IndexView(copy)
+        try:
+            view.postings("text", "dân")
+        finally:
+            view.close()
+
+
+def test_reopen_keeps_unchanged_segments(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Store(data) as store:
+        import_files(store, [ARTICLES])
+    folder = DataDir(data).live_index()
+    assert folder is not None
+    view = IndexView(folder)
+    first = view.segments[0]
+    assert view.latest_generation() == view.generation
+    extra = {"id": "moi", "title": "Lễ hội cà phê", "body": "Xã Pơng Drang"}
+    with Store(data) as store:
+        import_files(store, [_write(tmp_path / "new.jsonl", [extra])])
+    assert view.latest_generation() > view.generation
+    fresh = view.reopen()
+    try:
+        assert fresh.segments[0] is first and len(fresh.segments) == 2
+        assert fresh.postings("text", "drang").doc_frequency == 1
+        assert first.postings("text", "dân")[2] > 0  # still open
+    finally:
+        fresh.close()
+
+
+def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    """Same documents through Whoosh's own SegmentWriter and through the seam's BulkWriter:
+    identical posting lists byte for byte, identical term statistics for every term."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam.codec import InliningCodec
+    from indexer.whoosh_seam.writer import BulkWriter
+    from indexer.whoosh_seam.writer import InliningCodec as WriterCodec
+
+    assert WriterCodec is InliningCodec
+    docs = [
+        index_document(Article.from_dict(json.loads(line))[0])
+        for line in ARTICLES.read_text("utf-8").splitlines()
+    ] * 20  # 1,420 documents: lists of more than one 1,024-posting block
+    folders = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(folder, build_schema())
+        writer = writer_class(ix, codec=InliningCodec(4), limitmb=256)
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit()
+        ix.close()
+        folders[name] = folder
+
+    def part(folder: Path, ext: str) -> bytes:
+        ix = open_index(folder)
+        try:
+            seg = ix._segments()[0]
+            directory = seg.open_compound_file(ix.storage)
+            offset, length = directory.range(seg.make_filename(ext))
+            directory.close()
+            path = folder / seg.make_filename(seg.COMPOUND_EXT)
+        finally:
+            ix.close()
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read(length)
+
+    assert part(folders["whoosh"], ".pst") == part(folders["bulk"], ".pst")
+    a, b = open_index(folders["whoosh"]), open_index(folders["bulk"])
+    try:
+        with a.reader() as ra, b.reader() as rb:
+            for field in ("id", "title", "text", "text_bi", "title_bi_f", "site_key"):
+                terms = [t for t, _ in ra.iter_field(field)]
+                assert terms == [t for t, _ in rb.iter_field(field)] and terms
+                for t in terms:
+                    ia, ib = ra.term_info(field, t), rb.term_info(field, t)
+                    stats = (
+                        "weight",
+                        "doc_frequency",
+                        "min_length",
+                        "max_length",
+                        "max_weight",
+                        "min_id",
+                        "max_id",
+                    )
+                    assert [getattr(ia, s)() for s in stats] == [getattr(ib, s)() for s in stats]
+    finally:
+        a.close()
+        b.close()
