@@ -30,12 +30,13 @@ class Task:
     depth: int
     seq: int
     url: str = field(compare=False)
-    kind: str = field(compare=False, default="page")  # page | sitemap | feed
+    kind: str = field(compare=False, default="page")  # page | sitemap | feed | attachment
     lastmod: datetime | None = field(compare=False, default=None)
     recheck: bool = field(compare=False, default=False)  # an entry point: ask whatever is due
     fallback: str | None = field(compare=False, default=None)  # try this if the URL is 404
     via: str = field(compare=False, default="")  # 'final'/'asked': the base a relative link used
     as_is: bool = field(compare=False, default=False)  # a fallback: ask exactly this URL
+    referrer: str = field(compare=False, default="")  # the page whose link queued it
 
 
 class Frontier:
@@ -55,7 +56,7 @@ class Frontier:
     def add(
         self, url: str, *, depth: int = 0, priority: int = PAGES, kind: str = "page",
         lastmod: datetime | None = None, chain: str | None = None, recheck: bool = False,
-        fallback: str | None = None, via: str = "", as_is: bool = False,
+        fallback: str | None = None, via: str = "", as_is: bool = False, referrer: str = "",
     ) -> bool:
         """Queue a canonical URL unless seen, off-site, too deep, a file, a trap or one page too
         many of its listing chain."""
@@ -81,7 +82,7 @@ class Frontier:
         self._seq += 1
         heapq.heappush(self._queues[priority],
                        Task(priority, depth, self._seq, url, kind, lastmod, recheck, fallback,
-                            via, as_is))
+                            via, as_is, referrer))
         return True
 
     def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "") -> bool:

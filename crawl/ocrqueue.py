@@ -140,6 +140,11 @@ class FileQueue:
 
     # --- the queue ------------------------------------------------------------------------
 
+    def pending(self) -> int:
+        """Pages waiting for OCR (or left running by a stopped worker)."""
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE state IN ('pending', 'running')").fetchone()[0])
+
     def recover(self) -> int:
         """Put pages left `running` by a dead worker back to `pending` (call under the lock)."""
         return self.db.execute(

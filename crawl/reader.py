@@ -44,6 +44,7 @@ class Reader:
 
     def __init__(self, site: Site, template: SiteTemplate, habits: LinkHabits) -> None:
         self.site, self.template, self.habits = site, template, habits
+        self.label = site.label or site.name  # Article.site: the site's human name
         self.rules = rules_of(site)
         self.parsed: dict[str, Markup] = {}  # pages observed, kept parsed until read
         self.distrusted: list[str] = []  # canonicals found shared by many pages since last asked
@@ -76,7 +77,7 @@ class Reader:
         if (declared and declared != url and self.habits.trusts(declared)
                 and self.site.allows_host(httpx.URL(declared).host)):
             return Seen("alias", canonical=declared), ex
-        article = to_article(ex, self.site.name, iso(now)) if ex.is_article else None
+        article = to_article(ex, self.label, iso(now)) if ex.is_article else None
         if article is not None:
             article.id = article.url = url  # ids are the URL the page answers at
             return Seen(ex.kind, article), ex

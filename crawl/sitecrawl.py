@@ -1,7 +1,8 @@
-"""One site's crawl: its frontier, its learned template and link habits, its report.
+"""One site's crawl: its frontier, its learned template and link habits, its files, its report.
 
-Self-contained, so that sites can later be crawled side by side (one SiteCrawl per host). Per
-page the order is: store the article (committed, marked pending in the store), then record the
+Self-contained: a run crawls its sites side by side, one SiteCrawl per site in its own thread
+(crawl.run), each with its own Fetcher and budgets (requests, minutes). Per page the order is:
+read its files, store the article (committed, marked pending in the store), then record the
 page in crawl.sqlite; a run killed between the two fetches the page again next time.
 """
 
@@ -16,19 +17,22 @@ from typing import Protocol, TypedDict
 import httpx
 
 from crawl import change as changes
+from crawl.attachments import DocStore
 from crawl.change import Change, Seen
 from crawl.discover import (
     canonical_url,
     looks_like_xml,
-    paginated,
 )
-from crawl.errors import Disallowed, FetchError, PageTooLarge
+from crawl.errors import Disallowed, FetchError, OutOfTime
 from crawl.fetch import Fetcher, Page, Policy
-from crawl.frontier import FEEDS, HUBS, PAGES, Frontier, Task
+from crawl.frontier import PAGES, Frontier, Task
 from crawl.habits import LinkHabits, is_slash_redirect
 from crawl.links import Links
 from crawl.reader import Reader, decode
 from crawl.report import SiteReport, merge
+from crawl.revisit import Revisits
+from crawl.sitefiles import SiteFiles
+from crawl.sitename import name_from_page
 from crawl.sites import Site
 from crawl.state import ERROR_RETRY, GONE_RECHECK, MAX_REVISIT, PageState, State, next_visit
 from crawl.template import SiteTemplate
@@ -56,6 +60,8 @@ def _html(content_type: str | None) -> bool:
 class Indexing(Protocol):
     """What a site's crawl needs of the index."""
 
+    def get(self, article_id: str) -> Article | None: ...
+
     def put(self, article: Article) -> None: ...
 
     def delete(self, article_id: str) -> None: ...
@@ -67,6 +73,7 @@ class SiteCrawl:
     def __init__(
         self, site: Site, fetcher: Fetcher, state: State, index: Indexing,
         clock: Callable[[], float], policy: Policy, refresh: bool = False,
+        docs: DocStore | None = None, file_max_bytes: int = 50 * 2**20,
     ) -> None:
         self.site, self.fetcher, self.state, self.index = site, fetcher, state, index
         self.clock, self.policy, self.refresh = clock, policy, refresh
@@ -74,9 +81,16 @@ class SiteCrawl:
         self.frontier = Frontier(site)
         template, habits = state.memory(site.name)
         self.reader = Reader(site, SiteTemplate.from_json(template), LinkHabits.from_json(habits))
+        self.reader.label = site.label or state.name_of(site.name) or site.name
         self.links = Links(self.frontier, self.reader.habits)
         self.done: set[str] = set()  # URLs whose content this run has handled
-        self.on_files: Callable[[Article], None] | None = None
+        self.budget_end = fetcher.requests + site.max_pages
+        self.files = None if docs is None else SiteFiles(
+            site, state, docs, index, self.report, clock, fetcher, policy, file_max_bytes,
+            can_fetch=self._can_fetch)
+        origin = "/".join(site.start_urls[0].split("/", 3)[:3])
+        self.home = {canonical_url(u) for u in (site.start_urls[0], origin + "/")}
+        self.revisits = Revisits(site, state, self.frontier, clock)
 
     @property
     def template(self) -> SiteTemplate:
@@ -89,6 +103,10 @@ class SiteCrawl:
     def run(self) -> SiteReport:
         started, before = time.monotonic(), self.fetcher.requests
         self.budget_end = before + self.site.max_pages
+        # The time budget: no request starts after it (the fetcher says OutOfTime).
+        self.policy = replace(self.policy, until=self.fetcher.clock() + self.site.max_minutes * 60)
+        if self.files is not None:
+            self.files.policy = replace(self.files.policy or self.policy, until=self.policy.until)
         try:
             self._crawl()
         except Exception as exc:  # one broken site must not stop the others
@@ -96,6 +114,7 @@ class SiteCrawl:
             self.report.failed = f"{type(exc).__name__}: {exc}"
         finally:
             self.state.remember(self.site.name, self.template.to_json(), self.habits.to_json())
+        self.report.name = self.reader.label
         self.report.requests = self.fetcher.requests - before
         self.report.skipped = dict(self.frontier.skipped)
         merge(self.frontier.skipped, self.report.not_fetched)
@@ -103,25 +122,36 @@ class SiteCrawl:
             self.report.not_fetched["disallowed"] = self.report.disallowed
         self.report.indexed = self.state.indexed(self.site.name)
         self.report.seconds = round(time.monotonic() - started, 3)
+        log.info("%s: %s", self.site.name, self.report.settle_state())
         return self.report
+
+    def _can_fetch(self) -> bool:
+        """Budget left: requests, and time before the site's deadline."""
+        return (self.fetcher.requests < self.budget_end and not self.report.time_exhausted
+                and self.fetcher.clock() < self.policy.until)
+
+    def _spent(self) -> bool:
+        return self.report.budget_exhausted or self.report.time_exhausted
 
     # -- the loop -------------------------------------------------------------------------
     def _crawl(self) -> None:
         start = self.site.start_urls[0]
         robots = self.fetcher.robots(start, self.policy)
         if robots.disallow_all:
-            self.report.failed = "robots.txt unreachable"
+            self.report.failed = f"robots.txt unreachable: {robots.reason or 'no answer'}"
             return
-        self._entry_points(robots.sitemaps())
+        self.revisits.entry_points(robots.sitemaps(), self.refresh)
         visited_ok = self._loop()
-        # Pages decided at the end may name pages not visited yet (a canonical page): go on
-        # until nothing new is queued.
+        # Pages decided at the end may name pages not visited yet (a canonical page), and pages
+        # gone from the sitemap that answered 404 are asked once more: go on until nothing new
+        # is queued.
         while True:
             self._settle()
-            if not len(self.frontier) or self.report.budget_exhausted:
+            self.revisits.ask_again(self.done)
+            if not len(self.frontier) or self._spent():
                 break
             visited_ok += self._loop()
-        if not visited_ok:
+        if not visited_ok and not self.report.time_exhausted:
             self.report.failed = "no page of the site could be fetched"
 
     def _loop(self) -> int:
@@ -133,33 +163,18 @@ class SiteCrawl:
                 self.report.not_fetched["budget"] = len(self.frontier) + 1
                 log.warning("%s: page budget of %d reached", self.site.name, self.site.max_pages)
                 break
+            if self.report.time_exhausted or self.fetcher.clock() >= self.policy.until:
+                self.report.time_exhausted = True
+                self.report.not_fetched["time budget"] = len(self.frontier) + 1
+                log.warning("%s: time budget of %g minutes reached", self.site.name,
+                            self.site.max_minutes)
+                break
             try:
                 answered += self.visit(task)
             except Exception:  # a bad page is counted and logged, never raised out of a crawl
                 log.exception("%s: cannot handle %s", self.site.name, task.url)
                 self.report.bad_pages += 1
         return answered
-
-    def _entry_points(self, robots_sitemaps: list[str]) -> None:
-        """Start URLs, sitemaps, feeds and the first page of every known listing are asked
-        again on every run (conditional GETs); the schedule governs only the deep pages."""
-        origin = "/".join(self.site.start_urls[0].split("/", 3)[:3])
-        for url in [*robots_sitemaps, *self.site.sitemaps, origin + "/sitemap.xml"]:
-            if (c := canonical_url(url)) is not None:
-                self.frontier.add(c, priority=FEEDS, kind="sitemap", recheck=True)
-        for url in self.site.start_urls:
-            if (c := canonical_url(url)) is not None:
-                self.frontier.add(c, priority=HUBS, recheck=True)
-        for st in self.state.pages_of(self.site.name, ("sitemap", "feed", "listing")):
-            if st.kind == "listing" and paginated(st.url) and not self.refresh:
-                continue  # a deep page of a listing: on its schedule
-            kind = st.kind if st.kind in ("sitemap", "feed") else "page"
-            self.frontier.add(st.url, depth=1, priority=FEEDS if kind != "page" else HUBS,
-                              kind=kind, recheck=True)
-        # Known pages due again (articles that may have changed or gone, and are linked no more).
-        for url, kind in self.state.due(self.site.name, self.clock()):
-            self.frontier.add(url, depth=1, priority=HUBS if kind == "listing" else PAGES,
-                              kind=kind if kind in ("sitemap", "feed") else "page")
 
     def visit(self, task: Task) -> int:
         """Visit one URL; returns 1 when the site answered it (any status below 500)."""
@@ -168,6 +183,12 @@ class SiteCrawl:
         if url in self.done:
             return 0
         st = self.state.get(url)
+        if task.kind == "attachment" or (st is not None and st.kind == "attachment"):
+            self.done.add(url)
+            if st is not None and not task.recheck and not self._due(st, task, now):
+                self.report.not_due += 1
+                return 1
+            return self._revisit_file(url)
         if st is not None and st.kind == "alias" and not task.recheck:
             self.report.duplicates += 1
             if st.canonical and st.canonical not in self.done:
@@ -185,9 +206,13 @@ class SiteCrawl:
         except Disallowed:
             self.report.disallowed += 1
             return 0
-        except (PageTooLarge, FetchError) as exc:
+        except OutOfTime:
+            self.report.time_exhausted = True
+            self.frontier.seen.discard(url)
+            return 0
+        except FetchError as exc:
             log.warning("%s: %s", self.site.name, exc)
-            self.report.errors += 1
+            self.report.error(exc.kind)
             self.report.saw("error")
             self.state.failed(url, self.site.name, now, None, now + ERROR_RETRY)
             return 0
@@ -238,7 +263,7 @@ class SiteCrawl:
             self._gone(task, st, page.status, now)
             return 1
         if page.status != 200:
-            self.report.errors += 1
+            self.report.error(f"HTTP {page.status}")
             self.report.saw("error")
             self.state.failed(url, site, now, page.status, now + ERROR_RETRY)
             return 1 if page.status < 500 else 0
@@ -253,17 +278,26 @@ class SiteCrawl:
         common: _Fetched = {"status": 200, "etag": page.etag, "last_modified": page.last_modified,
                             "content_type": ctype, "raw": page.body}
         if task.kind in ("sitemap", "feed") or looks_like_xml(page.body, ctype):
+            before = self.state.raw(url) if st is not None and st.kind == "sitemap" else None
             kind = self.links.follow_xml(task, page.body)
+            if before is not None:
+                self.revisits.sitemap_changed(before, page.body)
             self.report.saw(kind)
             self.state.save(url, site, now, kind=kind, visit=next_visit(kind, now, 0, self.site),
                             **common)
             return
         if not _html(ctype):
+            if self.files is not None and task.referrer and self.files.adopt(
+                    url, page, task.referrer):
+                self.report.saw("attachment")
+                return
             self.report.saw("file")
             common["raw"] = None  # a file is not kept (its text comes with the attachments)
             self.state.save(url, site, now, kind="file", visit=now + MAX_REVISIT, **common)
             return
         html = decode(page.body, ctype)
+        if url in self.home and self.reader.label == self.site.name:
+            self._learn_name(html)
         self.links.follow_page(html, url, task, asked)
         if not self.template.mature:
             # Too few pages seen to tell this site's template from a page's own text: count
@@ -286,13 +320,16 @@ class SiteCrawl:
                         visit=next_visit(ch.kind, now, ch.streak, self.site), **common)
 
     def _apply(self, url: str, seen: Seen, ch: Change) -> None:
-        """Index updates and counts of one decided page."""
+        """Index updates and counts of one decided page (its files read first)."""
         for article_id in ch.delete:
             self.index.delete(article_id)
         if ch.put is not None:
-            self.index.put(ch.put)
-            if ch.put.attachments:
-                self._files_found(ch.put)
+            article = ch.put
+            if self.files is not None:
+                article = self.files.attach(article, document=ch.kind == "document")
+            else:
+                self.report.files_found += len(article.attachments)
+            self.index.put(article)
         self.report.saw(ch.kind)
         if ch.kind == "listing":
             self.report.listings += 1
@@ -309,13 +346,22 @@ class SiteCrawl:
             if seen.canonical not in self.done:
                 self.frontier.add(seen.canonical, priority=PAGES)
 
-    def _files_found(self, article: Article) -> None:
-        """Links to files (PDF, Word) found on an article page are handed on here: reading
-        the attachments (issue 10) plugs in as `on_files`; until then they are only counted
-        (the article lists them in Article.attachments)."""
-        self.report.files_found += len(article.attachments)
-        if self.on_files is not None:
-            self.on_files(article)
+    def _learn_name(self, html: str) -> None:
+        """The site's human name from its home page, once (kept in crawl.sqlite)."""
+        name = name_from_page(html)
+        if name:
+            self.reader.label = name
+            self.state.set_name(self.site.name, name)
+            log.info("%s: the site calls itself %r", self.site.name, name)
+
+    def _revisit_file(self, url: str) -> int:
+        if self.files is None:
+            return 0
+        try:
+            return self.files.revisit(url)
+        except OutOfTime:
+            self.report.time_exhausted = True
+            return 0
 
     def _gone(self, task: Task, st: PageState | None, status: int, now: float) -> None:
         url = task.url
@@ -338,6 +384,7 @@ class SiteCrawl:
         never_found = st is None or st.fetched_at is None
         times = self.state.missing(url, self.site.name, now, status, now + (
             MAX_REVISIT if never_found and st is not None else GONE_RECHECK))
+        self.revisits.gone(url, times)
         fed_elsewhere = bool(st and st.article_id and self.state.article_fed_elsewhere(
             st.article_id, url))
         ch = changes.decide_gone(st, times, fed_elsewhere)
