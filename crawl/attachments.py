@@ -136,7 +136,8 @@ class DocStore:
 
     def deliver(self, get: Callable[[str], Article | None],
                 put: Callable[[Iterable[Article]], Any]) -> int:
-        """Put the text of files finished since last time into the articles linking them.
+        """Put the text of files that grew (pages OCR'd, files finished) into the articles
+        linking them.
 
         `get`/`put` are the article store's (Store.db.get, Store.put); returns how many
         articles changed. Articles not stored yet are skipped: they read the text when built.

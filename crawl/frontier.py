@@ -52,6 +52,9 @@ class Frontier:
         self._retried: set[str] = set()
         self.chain_cap = max(MIN_CHAIN, site.max_pages // CHAIN_SHARE)
         self._seq = 0
+        # The newest date a sitemap or feed gave each URL: a feed may queue a page before the
+        # sitemap says it changed since.
+        self.lastmods: dict[str, datetime] = {}
 
     def add(
         self, url: str, *, depth: int = 0, priority: int = PAGES, kind: str = "page",
@@ -60,6 +63,14 @@ class Frontier:
     ) -> bool:
         """Queue a canonical URL unless seen, off-site, too deep, a file, a trap or one page too
         many of its listing chain."""
+        if lastmod is not None:
+            known = self.lastmods.get(url)
+            try:
+                newer = known is None or lastmod.timestamp() > known.timestamp()
+            except (OverflowError, OSError, ValueError):
+                newer = False
+            if newer:
+                self.lastmods[url] = lastmod
         if url in self.seen:
             return False
         reason = None
@@ -85,14 +96,16 @@ class Frontier:
                             via, as_is, referrer))
         return True
 
-    def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "") -> bool:
+    def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "",
+              referrer: str = "") -> bool:
         """Queue the fallback form of a link that answered 404: a URL seen (perhaps asked in
         another form) but never tried as such. Once."""
         if url in self._retried:
             return False
         self._retried.add(url)
         self.seen.discard(url)
-        return self.add(url, depth=depth, priority=priority, via=via, as_is=True)
+        return self.add(url, depth=depth, priority=priority, via=via, as_is=True,
+                        referrer=referrer)
 
     def pop(self) -> Task | None:
         """Feeds first; then listings and pages in turn while both wait."""

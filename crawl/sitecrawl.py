@@ -222,7 +222,8 @@ class SiteCrawl:
         if st.next_visit <= now:
             return True
         # A sitemap or feed saying the page changed since we fetched it.
-        return bool(task.lastmod and st.fetched_at and task.lastmod.timestamp() > st.fetched_at)
+        lastmod = self.frontier.lastmods.get(task.url, task.lastmod)
+        return bool(lastmod and st.fetched_at and lastmod.timestamp() > st.fetched_at)
 
     def _answer(self, task: Task, st: PageState | None, page: Page, now: float) -> int:
         url, site = task.url, self.site.name
@@ -296,7 +297,7 @@ class SiteCrawl:
             self.state.save(url, site, now, kind="file", visit=now + MAX_REVISIT, **common)
             return
         html = decode(page.body, ctype)
-        if url in self.home and self.reader.label == self.site.name:
+        if url in self.home and not self.site.label and self.reader.label == self.site.name:
             self._learn_name(html)
         self.links.follow_page(html, url, task, asked)
         if not self.template.mature:
@@ -376,7 +377,7 @@ class SiteCrawl:
             # the address without the slash the crawler added.
             other = {"final": "asked", "asked": "final"}.get(task.via, "")
             self.frontier.retry(task.fallback, depth=task.depth, priority=task.priority,
-                                via=other)
+                                via=other, referrer=task.referrer)
         for form in {url, url.rstrip("/")} & set(self.habits.canonicals):
             # Pages that named a missing page their canonical one are pages of their own.
             self.habits.bad_canonicals.add(form)

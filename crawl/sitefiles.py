@@ -15,12 +15,15 @@ document's first page where the page says nothing (`with_header`).
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from crawl.attachments import DocStore
+from crawl.dates import parse_vietnamese_date
 from crawl.errors import Disallowed, FetchError, PageTooLarge
 from crawl.fetch import Fetcher, Page, Policy
 from crawl.filetypes import file_name, kind_from_content_type, kind_from_url, sniff
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 MAX_FILES = 10  # files read per page: a page linking more is a folder, not a document
 FILE_DEADLINE = 300.0  # seconds a file may take to arrive (50 MB from a slow portal)
 HEADER_CHARS = 4000  # a document's header stands on its first page
+_DATE_IN_TITLE = re.compile(
+    r"\bngày\s+(\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})",
+    re.I)
 
 
 class Articles(Protocol):
@@ -45,9 +51,18 @@ class Articles(Protocol):
     def put(self, article: Article) -> None: ...
 
 
+def title_date(title: str) -> str | None:
+    """The date a document's title gives it ('Thông báo số 217/TB-UBND ngày 18/6/2019 …')."""
+    m = _DATE_IN_TITLE.search(unicodedata.normalize("NFC", title))
+    found = parse_vietnamese_date(m.group(1)) if m else None
+    return found[:10] if found else None
+
+
 def with_header(article: Article) -> Article:
-    """The article with number, type, issuer and (when it has none) date from its first
-    document's own header; the page's own values win."""
+    """A document page with number, type, issuer and (when it has none) date from its own
+    title's "ngày …", else from its first document's own header; the page's own values win."""
+    if not article.published and (signed := title_date(article.title)):
+        article = replace(article, published=signed)
     for att in article.attachments:
         first = (att.pages[0] if att.pages else att.text)[:HEADER_CHARS]
         if not first.strip():

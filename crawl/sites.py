@@ -63,11 +63,20 @@ def _check_url(url: Any) -> str:
     return url
 
 
+def site_key(url: str) -> str:
+    """A site's key by default: its host, with the port when it is not the scheme's own (two
+    portals on one address are two sites)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or url).lower()
+    default = 443 if parts.scheme == "https" else 80
+    return f"{host}:{parts.port}" if parts.port not in (None, default) else host
+
+
 def generic_site(url: str, settings: Settings) -> Site:
     """A site known only by its start URL (generic mode)."""
     url = _check_url(url)
     return Site(
-        name=urlsplit(url).hostname or url,
+        name=site_key(url),
         start_urls=(url,),
         hosts=frozenset(host_variants(url)),
         delay=settings.crawl_delay,

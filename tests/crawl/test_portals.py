@@ -129,7 +129,8 @@ def test_real_portal_crawled_completely(portal: StaticPortal, tmp_path: Path) ->
 def test_explain_and_reextract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with StaticPortal("stp") as portal:
         data = tmp_path / "data"
-        settings = replace(Settings(), data_dir=data, crawl_delay=0.0, max_pages=500, crawl_rate=0.0)
+        settings = replace(Settings(), data_dir=data, crawl_delay=0.0, max_pages=500,
+                           crawl_rate=0.0)
         crawl(settings, [generic_site(portal.url + "/", settings)], policy_overrides=FAST)
         before = indexed(settings)
         portal.clear_log()
