@@ -58,6 +58,15 @@ class SiteReport:
     def saw(self, kind: str) -> None:
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
 
+    def decided(self, kind: str, outcome: str) -> None:
+        """Count a decided page by its kind and what it changed (crawl.change outcomes)."""
+        self.saw(kind)
+        self.listings += kind == "listing"
+        self.new += outcome == "new"
+        self.changed += outcome == "changed"
+        self.not_modified += outcome == "unchanged"
+        self.removed += outcome == "removed"
+
     def error(self, kind: str) -> None:
         """Count a request that failed, by kind ('deadline', 'off-site redirect', 'HTTP 503')."""
         self.errors += 1

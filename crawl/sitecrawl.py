@@ -12,17 +12,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Protocol, TypedDict
+from typing import TypedDict
 
 import httpx
 
 from crawl import change as changes
 from crawl.attachments import DocStore
 from crawl.change import Change, Seen
-from crawl.discover import (
-    canonical_url,
-    looks_like_xml,
-)
+from crawl.discover import canonical_url, looks_like_xml
 from crawl.errors import Disallowed, FetchError, OutOfTime
 from crawl.fetch import Fetcher, Page, Policy
 from crawl.frontier import PAGES, Frontier, Task
@@ -31,12 +28,10 @@ from crawl.links import Links
 from crawl.reader import Reader, decode
 from crawl.report import SiteReport, merge
 from crawl.revisit import Revisits
-from crawl.sitefiles import SiteFiles
-from crawl.sitename import name_from_page
+from crawl.sitefiles import Indexing, SiteFiles
 from crawl.sites import Site
 from crawl.state import ERROR_RETRY, GONE_RECHECK, MAX_REVISIT, PageState, State, next_visit
 from crawl.template import SiteTemplate
-from indexer.document import Article
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +50,6 @@ class _Fetched(TypedDict):
 
 def _html(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
-
-
-class Indexing(Protocol):
-    """What a site's crawl needs of the index."""
-
-    def get(self, article_id: str) -> Article | None: ...
-
-    def put(self, article: Article) -> None: ...
-
-    def delete(self, article_id: str) -> None: ...
 
 
 class SiteCrawl:
@@ -188,7 +173,7 @@ class SiteCrawl:
             if st is not None and not task.recheck and not self._due(st, task, now):
                 self.report.not_due += 1
                 return 1
-            return self._revisit_file(url)
+            return self.files.revisit(url) if self.files is not None else 0
         if st is not None and st.kind == "alias" and not task.recheck:
             self.report.duplicates += 1
             if st.canonical and st.canonical not in self.done:
@@ -297,8 +282,8 @@ class SiteCrawl:
             self.state.save(url, site, now, kind="file", visit=now + MAX_REVISIT, **common)
             return
         html = decode(page.body, ctype)
-        if url in self.home and not self.site.label and self.reader.label == self.site.name:
-            self._learn_name(html)
+        if url in self.home and (name := self.reader.learn_name(html)):
+            self.state.set_name(self.site.name, name)
         self.links.follow_page(html, url, task, asked)
         if not self.template.mature:
             # Too few pages seen to tell this site's template from a page's own text: count
@@ -331,38 +316,11 @@ class SiteCrawl:
             else:
                 self.report.files_found += len(article.attachments)
             self.index.put(article)
-        self.report.saw(ch.kind)
-        if ch.kind == "listing":
-            self.report.listings += 1
-        if ch.outcome == changes.NEW:
-            self.report.new += 1
-        elif ch.outcome == changes.CHANGED:
-            self.report.changed += 1
-        elif ch.outcome == changes.UNCHANGED:
-            self.report.not_modified += 1
-        elif ch.outcome == changes.REMOVED:
-            self.report.removed += 1
+        self.report.decided(ch.kind, ch.outcome)
         if seen.canonical:
             self.report.duplicates += 1
             if seen.canonical not in self.done:
                 self.frontier.add(seen.canonical, priority=PAGES)
-
-    def _learn_name(self, html: str) -> None:
-        """The site's human name from its home page, once (kept in crawl.sqlite)."""
-        name = name_from_page(html)
-        if name:
-            self.reader.label = name
-            self.state.set_name(self.site.name, name)
-            log.info("%s: the site calls itself %r", self.site.name, name)
-
-    def _revisit_file(self, url: str) -> int:
-        if self.files is None:
-            return 0
-        try:
-            return self.files.revisit(url)
-        except OutOfTime:
-            self.report.time_exhausted = True
-            return 0
 
     def _gone(self, task: Task, st: PageState | None, status: int, now: float) -> None:
         url = task.url

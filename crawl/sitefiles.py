@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from crawl.attachments import DocStore
 from crawl.dates import parse_vietnamese_date
-from crawl.errors import Disallowed, FetchError, PageTooLarge
+from crawl.errors import Disallowed, FetchError, OutOfTime, PageTooLarge
 from crawl.fetch import Fetcher, Page, Policy
 from crawl.filetypes import file_name, kind_from_content_type, kind_from_url, sniff
 from crawl.report import SiteReport
@@ -43,12 +43,14 @@ _DATE_IN_TITLE = re.compile(
     re.I)
 
 
-class Articles(Protocol):
-    """What the files need of the article store."""
+class Indexing(Protocol):
+    """What a site's crawl (and its files) needs of the index."""
 
     def get(self, article_id: str) -> Article | None: ...
 
     def put(self, article: Article) -> None: ...
+
+    def delete(self, article_id: str) -> None: ...
 
 
 def title_date(title: str) -> str | None:
@@ -78,7 +80,7 @@ def with_header(article: Article) -> Article:
 class SiteFiles:
     """The attached files of one site's crawl (fetcher None: read from what is stored only)."""
 
-    def __init__(self, site: Site, state: State, docs: DocStore, articles: Articles,
+    def __init__(self, site: Site, state: State, docs: DocStore, articles: Indexing,
                  report: SiteReport, clock: Callable[[], float], fetcher: Fetcher | None = None,
                  policy: Policy | None = None, max_bytes: int = 50 * 2**20,
                  can_fetch: Callable[[], bool] = lambda: True) -> None:
@@ -208,7 +210,11 @@ class SiteFiles:
         if st is None or not pages or self.fetcher is None:
             return 0
         sha = st.content_hash
-        page = self._get(url, st if sha else None, now)
+        try:
+            page = self._get(url, st if sha else None, now)
+        except OutOfTime:
+            self.report.time_exhausted = True
+            return 0
         if isinstance(page, str):
             return 0
         if page.status == 304 and sha:
@@ -220,7 +226,7 @@ class SiteFiles:
             self._http_failure(url, page.status, now)
             return 1 if page.status < 500 else 0
         att = self._take(Attachment(url=url, title=file_name(url)), pages[0], page, now)
-        if att is not None and att.sha256 != sha:
+        if att is not None and att.sha256 != sha:  # changed (or fetched at last): re-read
             for page_url in pages:
                 self._replace(page_url, att)
         return 1
