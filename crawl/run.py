@@ -29,7 +29,7 @@ from crawl.ocrwork import work
 from crawl.reader import Reader, decode, iso
 from crawl.report import RunReport, SiteReport, write_report
 from crawl.sitecrawl import SiteCrawl
-from crawl.sitefiles import SiteFiles, with_header
+from crawl.sitefiles import SiteFiles, deliver
 from crawl.sites import Site
 from crawl.state import State
 from crawl.template import SiteTemplate
@@ -208,12 +208,7 @@ def crawl(
                 report.sites = crawl_sites(settings, sites, state, index, docs, clock, refresh,
                                            transport, policy_overrides)
                 report.ocr = ocr_pass(settings, docs)
-
-            def put(articles: Iterable[Article]) -> None:  # OCR'd headers fill documents
-                index.put_many(with_header(a) if (st := state.get(a.id)) is not None
-                               and st.kind == "document" else a for a in articles)
-
-            report.delivered = docs.deliver(index.get, put)
+            report.delivered = deliver(docs, state, index.get, index.put_many)
             counts = docs.queue.counts()
             for site_report in report.sites:
                 site_report.ocr = {k: n for k, n in counts.get(site_report.site, {}).items()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -258,3 +258,15 @@ class SiteFiles:
         article.attachments = [*others, replace(att, title=title)]
         ref = self.state.get(article_id)
         self.articles.put(with_header(article) if ref and ref.kind == "document" else article)
+
+
+def deliver(docs: DocStore, state: State | None, get: Callable[[str], Article | None],
+            put: Callable[[list[Article]], object]) -> int:
+    """Hand OCR text that came in to the stored articles (DocStore.deliver); document pages
+    (as crawl.sqlite knows them) read their header from it. Returns the articles changed."""
+
+    def enrich(articles: Iterable[Article]) -> None:
+        put([with_header(a) if state is not None and (st := state.get(a.id)) is not None
+             and st.kind == "document" else a for a in articles])
+
+    return docs.deliver(get, enrich)
