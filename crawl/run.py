@@ -157,6 +157,7 @@ def crawl_sites(settings: Settings, sites: list[Site], state: State, index: Inde
     run's rate cap (`crawl_rate` requests per second)."""
     gates = HostGates()
     bucket = TokenBucket(settings.crawl_rate) if settings.crawl_rate > 0 else None
+    stop = threading.Event()
 
     def one(site: Site) -> SiteReport:
         try:
@@ -164,7 +165,7 @@ def crawl_sites(settings: Settings, sites: list[Site], state: State, index: Inde
                          bucket=bucket) as fetcher:
                 policy = policy_for(site, **(policy_overrides or {}))
                 return SiteCrawl(site, fetcher, state, index, clock, policy, refresh, docs,
-                                 settings.attachment_max_bytes).run()
+                                 settings.attachment_max_bytes, stop).run()
         except Exception as exc:  # a site that cannot even start fails alone
             log.exception("crawl of %s failed", site.name)
             report = SiteReport(site.name, failed=f"{type(exc).__name__}: {exc}")
@@ -173,7 +174,13 @@ def crawl_sites(settings: Settings, sites: list[Site], state: State, index: Inde
 
     workers = max(1, min(settings.crawl_concurrency, len(sites)))
     with ThreadPoolExecutor(workers, thread_name_prefix="crawl") as pool:
-        return list(pool.map(one, sites))
+        futures = [pool.submit(one, site) for site in sites]
+        try:
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:  # Ctrl-C: the sites stop after their request in flight
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def ocr_pass(settings: Settings, docs: DocStore) -> dict[str, float]:

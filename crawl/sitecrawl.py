@@ -9,6 +9,7 @@ page in crawl.sqlite; a run killed between the two fetches the page again next t
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -59,9 +60,11 @@ class SiteCrawl:
         self, site: Site, fetcher: Fetcher, state: State, index: Indexing,
         clock: Callable[[], float], policy: Policy, refresh: bool = False,
         docs: DocStore | None = None, file_max_bytes: int = 50 * 2**20,
+        stop: threading.Event | None = None,
     ) -> None:
         self.site, self.fetcher, self.state, self.index = site, fetcher, state, index
         self.clock, self.policy, self.refresh = clock, policy, refresh
+        self.stop = stop or threading.Event()  # set: the run was interrupted (Ctrl-C)
         self.report = SiteReport(site.name)
         self.frontier = Frontier(site)
         template, habits = state.memory(site.name)
@@ -116,7 +119,8 @@ class SiteCrawl:
                 and self.fetcher.clock() < self.policy.until)
 
     def _spent(self) -> bool:
-        return self.report.budget_exhausted or self.report.time_exhausted
+        return (self.report.budget_exhausted or self.report.time_exhausted
+                or self.stop.is_set())
 
     # -- the loop -------------------------------------------------------------------------
     def _crawl(self) -> None:
@@ -136,13 +140,16 @@ class SiteCrawl:
             if not len(self.frontier) or self._spent():
                 break
             visited_ok += self._loop()
-        if not visited_ok and not self.report.time_exhausted:
+        if not visited_ok and not (self.report.time_exhausted or self.report.failed):
             self.report.failed = "no page of the site could be fetched"
 
     def _loop(self) -> int:
         """Visit what the frontier holds, within the budget; how many visits the site answered."""
         answered = 0
         while (task := self.frontier.pop()) is not None:
+            if self.stop.is_set():
+                self.report.failed = "interrupted"
+                break
             if self.fetcher.requests >= self.budget_end:
                 self.report.budget_exhausted = True
                 self.report.not_fetched["budget"] = len(self.frontier) + 1

@@ -280,3 +280,23 @@ def test_portal_pages_extract_as_expected(portal: Portal) -> None:
     item = portal.live()[0]
     ex = extract(portal.article(item), portal.article_url(item))
     assert ex.body.startswith(item.paragraphs[0][:40])
+
+
+def test_an_interrupted_site_stops_and_says_so(portal: Portal, settings: Settings) -> None:
+    """Ctrl-C sets the run's stop event: each site ends after its request in flight."""
+    import threading
+
+    from crawl.fetch import Fetcher
+    from crawl.run import Indexer, policy_for
+    from crawl.sitecrawl import SiteCrawl
+    from indexer.store import Store
+
+    stop = threading.Event()
+    stop.set()
+    site = generic_site(portal.url + "/", settings)
+    with Store(settings.data_dir) as store, State(settings.data_dir / "crawl.sqlite") as state, \
+            Fetcher("tracuu/0.1") as fetcher:
+        report = SiteCrawl(site, fetcher, state, Indexer(store), time.time, policy_for(site),
+                           stop=stop).run()
+    assert report.state == "failed: interrupted"
+    assert [r.path for r in portal.requests] == ["/robots.txt"]
