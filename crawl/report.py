@@ -54,6 +54,7 @@ class SiteReport:
     files: dict[str, int] = field(default_factory=dict)
     file_failures: list[str] = field(default_factory=list)  # "url: reason", the first few
     ocr: dict[str, int] = field(default_factory=dict)  # the site's OCR pages by state
+    ocr_failures: list[str] = field(default_factory=list)  # "file page N: reason", latest
 
     def saw(self, kind: str) -> None:
         self.kinds[kind] = self.kinds.get(kind, 0) + 1

@@ -27,7 +27,7 @@ from crawl.habits import LinkHabits
 from crawl.ocr import OcrSettings
 from crawl.ocrwork import work
 from crawl.reader import Reader, decode, iso
-from crawl.report import RunReport, SiteReport, write_report
+from crawl.report import MAX_LISTED, RunReport, SiteReport, write_report
 from crawl.sitecrawl import SiteCrawl
 from crawl.sitefiles import SiteFiles, deliver
 from crawl.sites import Site
@@ -216,10 +216,14 @@ def crawl(
                                            transport, policy_overrides)
                 report.ocr = ocr_pass(settings, docs)
             report.delivered = deliver(docs, state, index.get, index.put_many)
-            counts = docs.queue.counts()
+            counts, failures = docs.queue.counts(), docs.queue.failures(200)
             for site_report in report.sites:
                 site_report.ocr = {k: n for k, n in counts.get(site_report.site, {}).items()
                                    if k != "text"}
+                site_report.ocr_failures = [
+                    f"{file}{f' page {page}' if page else ''}: {reason}"
+                    for site, file, page, reason in failures if site == site_report.site
+                ][:MAX_LISTED]
         report.indexed, report.removed_from_index = index.sync()
     report.finished = iso(clock())
     report.seconds = round(time.monotonic() - started, 2)

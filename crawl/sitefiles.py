@@ -155,6 +155,11 @@ class SiteFiles:
         except Disallowed:
             self.report.file("disallowed")
             return "failed: disallowed by robots.txt"
+        except OutOfTime:  # the site's minutes are spent: a later run asks
+            self.report.time_exhausted = True
+            self.report.file("budget")
+            self.state.want_file(url, self.site.name, now, now)
+            return ""
         except PageTooLarge as exc:
             self.report.file("too large", url, exc.reason)
             self._failed(url, now, now + self.site.revisit_articles)
@@ -210,11 +215,7 @@ class SiteFiles:
         if st is None or not pages or self.fetcher is None:
             return 0
         sha = st.content_hash
-        try:
-            page = self._get(url, st if sha else None, now)
-        except OutOfTime:
-            self.report.time_exhausted = True
-            return 0
+        page = self._get(url, st if sha else None, now)
         if isinstance(page, str):
             return 0
         if page.status == 304 and sha:

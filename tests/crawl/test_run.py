@@ -131,6 +131,9 @@ def test_first_crawl_of_an_unknown_portal(styled_portal: Portal, settings: Setti
         assert att.status.startswith("failed: corrupt PDF"), att.status
     assert report.sites[0].files == {"failed": len(docs)}
     assert len(report.sites[0].file_failures) == len(docs)
+    # The fixture serves one broken PDF under six names: one archived file, failed once.
+    assert report.sites[0].ocr.get("failed_files") == 1
+    assert "corrupt PDF" in report.sites[0].ocr_failures[0]
     assert paths.count("/robots.txt") == 1
     assert max(r.in_flight for r in portal.requests) == 1
     # Crawl-delay between successive requests, timed by the server at the same point of each
