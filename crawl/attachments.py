@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from crawl.filetext import DEFAULT_LIMITS, Limits, extract_text
 from crawl.filetypes import sniff
 from crawl.ocrqueue import AttachmentText, FileQueue
 from indexer.document import Article, Attachment
+from indexer.layout import DataDir
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +40,15 @@ class DocPaths:
 
     @property
     def files(self) -> Path:
-        return self.data_dir / "files"
+        return DataDir(self.data_dir).files
 
     @property
     def queue(self) -> Path:
-        return self.data_dir / "ocr.sqlite"
+        return DataDir(self.data_dir).ocr_queue
 
     @property
     def lock(self) -> Path:
-        return self.data_dir / "ocr.lock"
+        return DataDir(self.data_dir).ocr_lock
 
 
 def to_attachment(t: AttachmentText, url: str, title: str = "", name: str = "") -> Attachment:
@@ -59,9 +61,11 @@ def to_attachment(t: AttachmentText, url: str, title: str = "", name: str = "") 
 
 
 class DocStore:
-    """The archive and the page store of one data directory, opened together."""
+    """The archive and the page store of one data directory, opened together (thread-safe: the
+    sites of a crawl run share one)."""
 
     def __init__(self, paths: DocPaths, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.lock = threading.RLock()
         self.paths = paths
         self.archive = Archive(paths.files)
         self.queue = FileQueue(paths.queue)
@@ -83,6 +87,11 @@ class DocStore:
     def take_in(self, data: bytes, *, url: str, title: str = "", name: str = "",
                 declared: str | None = None, article_id: str = "", site: str = "") -> Attachment:
         """Archive, read (once per distinct file), queue scanned pages, link to the article."""
+        with self.lock:
+            return self._take_in(data, url, title, name, declared, article_id, site)
+
+    def _take_in(self, data: bytes, url: str, title: str, name: str, declared: str | None,
+                 article_id: str, site: str) -> Attachment:
         kind = sniff(data) or declared or "bin"
         if kind == "html" or not data:
             # Not a document (an error page under a .pdf URL): recorded, not archived.
@@ -110,18 +119,35 @@ class DocStore:
 
     def attachment(self, sha256: str, url: str, title: str = "", name: str = "") -> Attachment:
         """The current Attachment for an archived file (after OCR has done more of it)."""
-        t = self.queue.text(sha256)
+        with self.lock:
+            t = self.queue.text(sha256)
         if t is None:
             raise KeyError(sha256)
         return to_attachment(t, url, title, name)
 
+    def link(self, sha256: str, article_id: str, url: str, name: str = "") -> None:
+        """Record that an article links an archived file (under this URL and name)."""
+        with self.lock:
+            self.queue.link(sha256, article_id, url, name)
+
+    def name_of(self, sha256: str) -> str:
+        """The file name an article knows an archived file by ('' when none)."""
+        with self.lock:
+            return next((n for _, _, n in self.queue.owners(sha256) if n), "")
+
     def deliver(self, get: Callable[[str], Article | None],
                 put: Callable[[Iterable[Article]], Any]) -> int:
-        """Put the text of files finished since last time into the articles linking them.
+        """Put the text of files that grew (pages OCR'd, files finished) into the articles
+        linking them.
 
         `get`/`put` are the article store's (Store.db.get, Store.put); returns how many
         articles changed. Articles not stored yet are skipped: they read the text when built.
         """
+        with self.lock:
+            return self._deliver(get, put)
+
+    def _deliver(self, get: Callable[[str], Article | None],
+                 put: Callable[[Iterable[Article]], Any]) -> int:
         seen: dict[str, Article | None] = {}
         changed: dict[str, Article] = {}
         finished = self.queue.undelivered()

@@ -260,6 +260,8 @@ def parse_feed(body: bytes) -> list[tuple[str, datetime | None]]:
 def looks_like_xml(body: bytes, content_type: str | None) -> bool:
     """True for sitemaps and feeds (by header, or by the first bytes when the header lies)."""
     ctype = (content_type or "").lower()
+    if "officedocument" in ctype or "opendocument" in ctype:
+        return False  # DOCX, XLSX, ODT: zipped XML, documents
     if "xml" in ctype or "rss" in ctype or "atom" in ctype:
         return True
     head = body[:300].lstrip().lower()

@@ -8,7 +8,8 @@
         │   ├── OffSite                the URL is outside the site's origins (carries target)
         │   │   └── OffSiteRedirect    a redirect leads outside them: nothing is asked of the target
         │   ├── BlockedAddress         the host resolves to an address never connected to
-        │   └── DeadlineExceeded       the whole request took longer than allowed
+        │   ├── DeadlineExceeded       the whole request took longer than allowed
+        │   └── OutOfTime              the site's time budget ends before the request could start
         └── FileUnreadable             an attachment whose text cannot be read (carries the reason)
 
 `kind` is a short fixed label per class ("off-site redirect", "deadline", ...) a crawl report can
@@ -92,6 +93,15 @@ class DeadlineExceeded(FetchError):
     def __init__(self, url: str, seconds: float) -> None:
         super().__init__(url, f"deadline of {seconds:g}s exceeded")
         self.seconds = seconds
+
+
+class OutOfTime(FetchError):
+    """The site's time budget (`max_minutes`) would pass before the request could start."""
+
+    kind = "time budget"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, "the site's time budget is spent")
 
 
 class FileUnreadable(CrawlError):

@@ -39,8 +39,10 @@ from crawl.errors import (
     FetchError,
     OffSite,
     OffSiteRedirect,
+    OutOfTime,
     PageTooLarge,
 )
+from crawl.throttle import Gate, HostGates, TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ class Policy:
     origins: frozenset[str] = frozenset()
     # Connect to loopback addresses? None: only when the URL asked for names a loopback host.
     allow_loopback: bool | None = None
+    # The Fetcher clock's time after which no request starts (a site's time budget); 0: none.
+    until: float = 0.0
 
 
 @dataclass
@@ -128,6 +132,7 @@ class Robots:
 
     rules: Protego | None  # None: no robots.txt (4xx) → everything allowed
     disallow_all: bool = False  # robots.txt unreachable (5xx, network) → RFC 9309: assume disallow
+    reason: str = ""  # why it is unreachable
 
     def can_fetch(self, url: str, agent: str) -> bool:
         if self.disallow_all:
@@ -144,19 +149,13 @@ class Robots:
         return [] if self.rules is None else list(self.rules.sitemaps)
 
 
-class _Gate:
-    """One host: a lock so only one request is in flight, and the earliest time of the next."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.next_ok = 0.0
-
-
 class Fetcher:
     """GETs through httpx, polite per host and bounded per request; close() it (or use `with`).
 
     Without a `transport`, connections go through crawl.address.PinnedTransport (one per
     loopback verdict, so a connection opened for a loopback site never serves another).
+    Fetchers of one run share `gates` (one request in flight per host, whichever site asks)
+    and `bucket` (the run's global request rate).
     """
 
     def __init__(
@@ -168,14 +167,17 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
         resolver: Resolver = dns_resolve,
+        gates: HostGates | None = None,
+        bucket: TokenBucket | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.agent = product_token(user_agent)
         self.transport, self.resolver = transport, resolver
         self._clients: dict[bool, httpx.Client] = {}
         self.clock, self.sleep, self.rand = clock, sleep, rand
-        self._gates: dict[str, _Gate] = {}
-        self._gates_lock = threading.Lock()
+        self.gates = gates or HostGates()
+        self.bucket = bucket
+        self._clients_lock = threading.Lock()
         self._robots: dict[str, Robots] = {}
         self.requests = 0
 
@@ -192,7 +194,7 @@ class Fetcher:
 
     def _client(self, allow_loopback: bool) -> httpx.Client:
         key = allow_loopback and self.transport is None
-        with self._gates_lock:
+        with self._clients_lock:
             if key not in self._clients:
                 transport = self.transport or PinnedTransport(
                     allow_loopback=key, resolver=self.resolver)
@@ -205,19 +207,23 @@ class Fetcher:
                 )
             return self._clients[key]
 
-    def _gate(self, host: str) -> _Gate:
-        with self._gates_lock:
-            return self._gates.setdefault(host, _Gate())
+    def _gate(self, host: str) -> Gate:
+        return self.gates.gate(host)
 
     @contextlib.contextmanager
-    def _turn(self, url: str, policy: Policy) -> Iterator[_Gate]:
-        """Wait for this host's turn; the next request waits the delay after this one ends."""
+    def _turn(self, url: str, policy: Policy) -> Iterator[Gate]:
+        """Wait for this host's turn (and a token of the run's rate); the next request waits
+        the delay after this one ends. Raises OutOfTime rather than wait past policy.until."""
         host = urlsplit(url).netloc.lower()
         gate = self._gate(host)
         with gate.lock:
             wait = gate.next_ok - self.clock()
+            if policy.until and self.clock() + max(0.0, wait) >= policy.until:
+                raise OutOfTime(url)
             if wait > 0:
                 self.sleep(wait)
+            if self.bucket is not None:
+                self.bucket.acquire()
             try:
                 yield gate
             finally:
@@ -256,10 +262,10 @@ class Fetcher:
             raise  # the site itself may not be reached: say why rather than guess
         except FetchError as exc:
             log.warning("robots.txt unreachable, not crawling %s: %s", origin, exc.reason)
-            return Robots(None, disallow_all=True)
+            return Robots(None, disallow_all=True, reason=exc.reason)
         if page.status >= 500:
             log.warning("robots.txt answered %d, not crawling %s", page.status, origin)
-            return Robots(None, disallow_all=True)
+            return Robots(None, disallow_all=True, reason=f"answered HTTP {page.status}")
         if page.status != 200:
             return Robots(None)
         text = page.body.decode("utf-8", errors="replace")

@@ -30,12 +30,13 @@ class Task:
     depth: int
     seq: int
     url: str = field(compare=False)
-    kind: str = field(compare=False, default="page")  # page | sitemap | feed
+    kind: str = field(compare=False, default="page")  # page | sitemap | feed | attachment
     lastmod: datetime | None = field(compare=False, default=None)
     recheck: bool = field(compare=False, default=False)  # an entry point: ask whatever is due
     fallback: str | None = field(compare=False, default=None)  # try this if the URL is 404
     via: str = field(compare=False, default="")  # 'final'/'asked': the base a relative link used
     as_is: bool = field(compare=False, default=False)  # a fallback: ask exactly this URL
+    referrer: str = field(compare=False, default="")  # the page whose link queued it
 
 
 class Frontier:
@@ -51,14 +52,25 @@ class Frontier:
         self._retried: set[str] = set()
         self.chain_cap = max(MIN_CHAIN, site.max_pages // CHAIN_SHARE)
         self._seq = 0
+        # The newest date a sitemap or feed gave each URL: a feed may queue a page before the
+        # sitemap says it changed since.
+        self.lastmods: dict[str, datetime] = {}
 
     def add(
         self, url: str, *, depth: int = 0, priority: int = PAGES, kind: str = "page",
         lastmod: datetime | None = None, chain: str | None = None, recheck: bool = False,
-        fallback: str | None = None, via: str = "", as_is: bool = False,
+        fallback: str | None = None, via: str = "", as_is: bool = False, referrer: str = "",
     ) -> bool:
         """Queue a canonical URL unless seen, off-site, too deep, a file, a trap or one page too
         many of its listing chain."""
+        if lastmod is not None:
+            known = self.lastmods.get(url)
+            try:
+                newer = known is None or lastmod.timestamp() > known.timestamp()
+            except (OverflowError, OSError, ValueError):
+                newer = False
+            if newer:
+                self.lastmods[url] = lastmod
         if url in self.seen:
             return False
         reason = None
@@ -81,17 +93,19 @@ class Frontier:
         self._seq += 1
         heapq.heappush(self._queues[priority],
                        Task(priority, depth, self._seq, url, kind, lastmod, recheck, fallback,
-                            via, as_is))
+                            via, as_is, referrer))
         return True
 
-    def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "") -> bool:
+    def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "",
+              referrer: str = "") -> bool:
         """Queue the fallback form of a link that answered 404: a URL seen (perhaps asked in
         another form) but never tried as such. Once."""
         if url in self._retried:
             return False
         self._retried.add(url)
         self.seen.discard(url)
-        return self.add(url, depth=depth, priority=priority, via=via, as_is=True)
+        return self.add(url, depth=depth, priority=priority, via=via, as_is=True,
+                        referrer=referrer)
 
     def pop(self) -> Task | None:
         """Feeds first; then listings and pages in turn while both wait."""

@@ -42,7 +42,7 @@ class Links:
         return task
 
     def queue(self, link: str, depth: int, priority: int, alternate: str | None = None,
-               chain: str | None = None) -> None:
+              chain: str | None = None, referrer: str = "") -> None:
         """Queue a link as the site's habits say to ask for it, with a fallback for a 404."""
         first, second, via = link, alternate, "final"
         if alternate is not None and self.habits.prefers_asked_base():
@@ -50,7 +50,7 @@ class Links:
         ask, plain = self.habits.rewrite(first)
         fallback = self.habits.rewrite(second)[0] if second is not None else plain
         self.frontier.add(ask, depth=depth, priority=priority, chain=chain, fallback=fallback,
-                          via=via if alternate is not None else "")
+                          via=via if alternate is not None else "", referrer=referrer)
 
     def follow_page(self, html: str, url: str, task: Task, asked: str | None = None) -> None:
         """Queue what an HTML page links to (asked: the URL the server redirected to url)."""
@@ -67,7 +67,7 @@ class Links:
                 pages.append(link)
             else:
                 items.append(link)
-                self.queue(link, task.depth + 1, PAGES, links.alternates.get(link))
+                self.queue(link, task.depth + 1, PAGES, links.alternates.get(link), referrer=url)
         # Pagination keeps the depth (page 40 of a listing is not 40 hops away) but is followed
         # only while a page shows links the listing's other pages did not (an endless ?page=N
         # that repeats itself stops there), and for at most the frontier's chain cap.

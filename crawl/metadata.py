@@ -9,17 +9,29 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from bs4 import Tag
 
 from crawl import boilerplate as bp
 from crawl.dates import parse_vietnamese_date
+from crawl.discover import canonical_url, skip_extension
 from crawl.fields import FIELD_DATE, HOME_CRUMBS, SiteRules, Title, select
+from crawl.filetypes import file_name
 from crawl.markup import Markup, in_chrome, is_category_box, node_text
 from crawl.template import SiteTemplate
 
-_ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?)(?:$|[?#&])", re.I)
+_ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|odt|rtf)(?:$|[?#&])", re.I)
+# Links without a document extension that still name a file: a download handler
+# ("/Pages/DownloadFile.aspx?FileID=12"), or a link worded as a download ("Tải về"). The crawl
+# fetches them as attachments and keeps those the answer shows to be documents.
+_DOWNLOAD_HREF = re.compile(r"download|getfile|get_file|fileid=|file\.ashx|dinhkem|dinh-kem", re.I)
+_DOWNLOAD_WORDS = {"tai ve", "tai xuong", "download", "tai file", "tai tep", "tai van ban",
+                   "tai tap tin", "file dinh kem", "tep dinh kem", "tai lieu dinh kem",
+                   "xem file", "tai ve file", "tai file dinh kem"}
+# Link texts that say where, not what: the file's name stands for the link.
+_LINK_WORDS = _DOWNLOAD_WORDS | {"tai day", "xem chi tiet", "chi tiet", "xem tai day", "xem",
+                                 "click here"}
 _BREADCRUMB = re.compile(r"breadcrumb|bread-crumb|duongdan|duong-dan|path-way|pathway", re.I)
 _SHAREPOINT_POPOUT = re.compile(r"s4-breadcrumb|ms-popoutMenu", re.I)
 _FIELD_NUMBER = {"so ky hieu", "so hieu", "ky hieu", "so van ban", "so hieu van ban",
@@ -130,10 +142,32 @@ def find_author(markup: Markup, rules: SiteRules) -> str | None:
     return None
 
 
+def is_file_link(a: Tag) -> bool:
+    """A link to a document file: by its extension, a download handler, or its wording."""
+    href = str(a.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    if _ATTACHMENT_LINK.search(href):
+        return True
+    if skip_extension(href.split("?", 1)[0]):
+        return False  # an image, an archive, a slide show: not a document we read
+    if _DOWNLOAD_HREF.search(href):
+        return True
+    return bp._key(node_text(a)) in _DOWNLOAD_WORDS
+
+
 def file_links(markup: Markup) -> list[str]:
     """hrefs (as written) of every link to a document file on the page."""
-    return [str(t["href"]).strip() for t in markup.tags
-            if t.name == "a" and t.get("href") and _ATTACHMENT_LINK.search(str(t["href"]))]
+    return [str(t["href"]).strip() for t in markup.tags if t.name == "a" and is_file_link(t)]
+
+
+def link_base(markup: Markup) -> str:
+    """What relative links resolve against: <base href> as a browser reads it, else the page's
+    canonical URL, else its URL."""
+    base = next((t for t in markup.tags if t.name == "base" and t.get("href")), None)
+    if base is not None:
+        return urljoin(markup.url, str(base["href"]).strip())
+    return markup.url if markup.canonical is None else markup.canonical
 
 
 def attachments(markup: Markup, root: Tag, title: Title, template: SiteTemplate | None
@@ -143,9 +177,10 @@ def attachments(markup: Markup, root: Tag, title: Title, template: SiteTemplate 
     found: list[dict[str, str]] = []
     seen: set[str] = set()
     start = markup.position(title.node) if title.node is not None else -1
+    base = link_base(markup)
     for a in root.find_all("a", href=True):
         href = str(a["href"]).strip()
-        if not _ATTACHMENT_LINK.search(href) or in_chrome(a):
+        if not is_file_link(a) or in_chrome(a):
             continue
         if template is not None and template.is_template_file(href):
             continue
@@ -155,12 +190,12 @@ def attachments(markup: Markup, root: Tag, title: Title, template: SiteTemplate 
         if line is not None and (markup.in_related(line) or (
                 line.is_link and template is not None and template.is_template_line(line))):
             continue  # a link box ('Văn bản mới') every page shows; 'Xem tại đây' is not one
-        absolute = urljoin(markup.url if markup.canonical is None else markup.canonical, href)
-        if absolute in seen or urlsplit(absolute).scheme not in ("http", "https"):
+        absolute = canonical_url(href, base)
+        if absolute is None or absolute in seen:
             continue
         seen.add(absolute)
         text = node_text(a).strip(" :")
-        if len(text) < 4 or bp.is_junk_line(text):
-            text = str(a.get("title") or "").strip() or absolute.rsplit("/", 1)[-1]
+        if len(text) < 4 or bp.is_junk_line(text) or bp._key(text) in _LINK_WORDS:
+            text = str(a.get("title") or "").strip() or file_name(absolute)
         found.append({"url": absolute, "title": unicodedata.normalize("NFC", text)})
     return found

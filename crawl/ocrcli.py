@@ -88,14 +88,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def deliver(settings: Settings) -> int:
-    """Hand finished attachment text to the stored articles and re-index them."""
+    """Hand OCR text to the stored articles (document pages read their header from it) and
+    re-index them."""
+    from crawl.run import crawl_db
+    from crawl.sitefiles import deliver as hand_on
+    from crawl.state import State
     from indexer.store import Store
 
     with DocStore.open(settings.data_dir) as docs:
         if not docs.queue.undelivered():
             return 0
         with Store(settings.data_dir, procs=1) as store:
-            changed = docs.deliver(store.db.get, store.put)
+            path = crawl_db(settings.data_dir)
+            state = State(path) if path.exists() else None  # imported articles: no pages
+            try:
+                changed = hand_on(docs, state, store.db.get, store.put)
+            finally:
+                if state is not None:
+                    state.close()
             if changed:
                 store.sync()
     return changed

@@ -6,8 +6,9 @@ once, whoever links it, so no page is ever queued twice; `links` remembers which
 it. Each state change is its own committed transaction: a worker killed with SIGKILL leaves at
 most the pages it was working on as `running`, and the next worker (which holds the OCR lock,
 so no other worker is alive) puts them back to `pending`. A file whose pages are all settled is
-"finished"; `undelivered()` lists finished files whose text has not yet been handed to their
-articles, and `mark_delivered()` records that it has.
+"finished"; `undelivered()` lists files whose text grew (a page OCR'd: first pages come first,
+so a scan's header reaches its article early) or that finished since their text was last handed
+to their articles, and `mark_delivered()` records that it has.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     sha256 TEXT PRIMARY KEY, kind TEXT NOT NULL, stored TEXT NOT NULL, size INTEGER NOT NULL,
     site TEXT NOT NULL DEFAULT '', pages INTEGER NOT NULL DEFAULT 0, error TEXT,
-    added_at REAL NOT NULL, finished_at REAL, delivered_at REAL
+    added_at REAL NOT NULL, finished_at REAL, delivered_at REAL, progress_at REAL
 );
 CREATE TABLE IF NOT EXISTS pages (
     sha256 TEXT NOT NULL, page INTEGER NOT NULL,
@@ -90,6 +91,9 @@ class FileQueue:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(files)")}
+        if "progress_at" not in columns:  # a queue written before pages were handed on early
+            self.db.execute("ALTER TABLE files ADD COLUMN progress_at REAL")
 
     def close(self) -> None:
         self.db.close()
@@ -140,6 +144,11 @@ class FileQueue:
 
     # --- the queue ------------------------------------------------------------------------
 
+    def pending(self) -> int:
+        """Pages waiting for OCR (or left running by a stopped worker)."""
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE state IN ('pending', 'running')").fetchone()[0])
+
     def recover(self) -> int:
         """Put pages left `running` by a dead worker back to `pending` (call under the lock)."""
         return self.db.execute(
@@ -182,6 +191,8 @@ class FileQueue:
                 " WHERE sha256 = ? AND page = ? AND state = 'running'",
                 (state, text, reason, seconds, now, task.sha256, task.page),
             )
+            self.db.execute("UPDATE files SET progress_at = ? WHERE sha256 = ?",
+                            (now, task.sha256))
             self._settle(task.sha256, now)
 
     def _settle(self, sha256: str, now: float) -> None:
@@ -224,10 +235,10 @@ class FileQueue:
         ))
 
     def undelivered(self) -> list[str]:
-        """Files finished since their text was last handed to their articles."""
+        """Files finished, or with pages OCR'd, since their text was last handed on."""
         return [r[0] for r in self.db.execute(
-            "SELECT sha256 FROM files WHERE finished_at IS NOT NULL AND"
-            " (delivered_at IS NULL OR delivered_at < finished_at) ORDER BY finished_at"
+            "SELECT sha256 FROM files WHERE MAX(COALESCE(finished_at, 0),"
+            " COALESCE(progress_at, 0)) > COALESCE(delivered_at, 0) ORDER BY added_at"
         )]
 
     def mark_delivered(self, sha256s: Iterable[str]) -> None:

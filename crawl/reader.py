@@ -16,6 +16,7 @@ from crawl.habits import LinkHabits
 from crawl.markup import Markup
 from crawl.markup import parse as parse_markup
 from crawl.metadata import file_links
+from crawl.sitename import name_from_page
 from crawl.sites import Site
 from crawl.template import SiteTemplate, page_keys
 from indexer.document import VIETNAM
@@ -44,9 +45,20 @@ class Reader:
 
     def __init__(self, site: Site, template: SiteTemplate, habits: LinkHabits) -> None:
         self.site, self.template, self.habits = site, template, habits
+        self.label = site.label or site.name  # Article.site: the site's human name
         self.rules = rules_of(site)
         self.parsed: dict[str, Markup] = {}  # pages observed, kept parsed until read
         self.distrusted: list[str] = []  # canonicals found shared by many pages since last asked
+
+    def learn_name(self, html: str) -> str | None:
+        """The site's human name from its home page, when neither sites.toml nor an earlier
+        run gave one (then kept: a name is learned once)."""
+        if self.site.label or self.label != self.site.name:
+            return None
+        name = name_from_page(html)
+        if name:
+            self.label = name
+        return name
 
     def observe(self, url: str, html: str, keep: bool = False) -> None:
         """Count a page into the site's template without extracting it (keep: hold the parse
@@ -76,7 +88,7 @@ class Reader:
         if (declared and declared != url and self.habits.trusts(declared)
                 and self.site.allows_host(httpx.URL(declared).host)):
             return Seen("alias", canonical=declared), ex
-        article = to_article(ex, self.site.name, iso(now)) if ex.is_article else None
+        article = to_article(ex, self.label, iso(now)) if ex.is_article else None
         if article is not None:
             article.id = article.url = url  # ids are the URL the page answers at
             return Seen(ex.kind, article), ex

@@ -1,38 +1,38 @@
-"""One site's crawl: its frontier, its learned template and link habits, its report.
+"""One site's crawl: its frontier, its learned template and link habits, its files, its report.
 
-Self-contained, so that sites can later be crawled side by side (one SiteCrawl per host). Per
-page the order is: store the article (committed, marked pending in the store), then record the
+Self-contained: a run crawls its sites side by side, one SiteCrawl per site in its own thread
+(crawl.run), each with its own Fetcher and budgets (requests, minutes). Per page the order is:
+read its files, store the article (committed, marked pending in the store), then record the
 page in crawl.sqlite; a run killed between the two fetches the page again next time.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Protocol, TypedDict
+from typing import TypedDict
 
 import httpx
 
 from crawl import change as changes
+from crawl.attachments import DocStore
 from crawl.change import Change, Seen
-from crawl.discover import (
-    canonical_url,
-    looks_like_xml,
-    paginated,
-)
-from crawl.errors import Disallowed, FetchError, PageTooLarge
+from crawl.discover import canonical_url, looks_like_xml
+from crawl.errors import Disallowed, FetchError, OutOfTime
 from crawl.fetch import Fetcher, Page, Policy
-from crawl.frontier import FEEDS, HUBS, PAGES, Frontier, Task
+from crawl.frontier import PAGES, Frontier, Task
 from crawl.habits import LinkHabits, is_slash_redirect
 from crawl.links import Links
 from crawl.reader import Reader, decode
 from crawl.report import SiteReport, merge
+from crawl.revisit import Revisits
+from crawl.sitefiles import Indexing, SiteFiles
 from crawl.sites import Site
 from crawl.state import ERROR_RETRY, GONE_RECHECK, MAX_REVISIT, PageState, State, next_visit
 from crawl.template import SiteTemplate
-from indexer.document import Article
 
 log = logging.getLogger(__name__)
 
@@ -53,30 +53,32 @@ def _html(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
 
 
-class Indexing(Protocol):
-    """What a site's crawl needs of the index."""
-
-    def put(self, article: Article) -> None: ...
-
-    def delete(self, article_id: str) -> None: ...
-
-
 class SiteCrawl:
     """Visiting one site: a frontier, the fetcher, the state, the index, what it learned."""
 
     def __init__(
         self, site: Site, fetcher: Fetcher, state: State, index: Indexing,
         clock: Callable[[], float], policy: Policy, refresh: bool = False,
+        docs: DocStore | None = None, file_max_bytes: int = 50 * 2**20,
+        stop: threading.Event | None = None,
     ) -> None:
         self.site, self.fetcher, self.state, self.index = site, fetcher, state, index
         self.clock, self.policy, self.refresh = clock, policy, refresh
+        self.stop = stop or threading.Event()  # set: the run was interrupted (Ctrl-C)
         self.report = SiteReport(site.name)
         self.frontier = Frontier(site)
         template, habits = state.memory(site.name)
         self.reader = Reader(site, SiteTemplate.from_json(template), LinkHabits.from_json(habits))
+        self.reader.label = site.label or state.name_of(site.name) or site.name
         self.links = Links(self.frontier, self.reader.habits)
         self.done: set[str] = set()  # URLs whose content this run has handled
-        self.on_files: Callable[[Article], None] | None = None
+        self.budget_end = fetcher.requests + site.max_pages
+        self.files = None if docs is None else SiteFiles(
+            site, state, docs, index, self.report, clock, fetcher, policy, file_max_bytes,
+            can_fetch=self._can_fetch)
+        origin = "/".join(site.start_urls[0].split("/", 3)[:3])
+        self.home = {canonical_url(u) for u in (site.start_urls[0], origin + "/")}
+        self.revisits = Revisits(site, state, self.frontier, clock)
 
     @property
     def template(self) -> SiteTemplate:
@@ -89,6 +91,10 @@ class SiteCrawl:
     def run(self) -> SiteReport:
         started, before = time.monotonic(), self.fetcher.requests
         self.budget_end = before + self.site.max_pages
+        # The time budget: no request starts after it (the fetcher says OutOfTime).
+        self.policy = replace(self.policy, until=self.fetcher.clock() + self.site.max_minutes * 60)
+        if self.files is not None:
+            self.files.policy = replace(self.files.policy or self.policy, until=self.policy.until)
         try:
             self._crawl()
         except Exception as exc:  # one broken site must not stop the others
@@ -96,6 +102,7 @@ class SiteCrawl:
             self.report.failed = f"{type(exc).__name__}: {exc}"
         finally:
             self.state.remember(self.site.name, self.template.to_json(), self.habits.to_json())
+        self.report.name = self.reader.label
         self.report.requests = self.fetcher.requests - before
         self.report.skipped = dict(self.frontier.skipped)
         merge(self.frontier.skipped, self.report.not_fetched)
@@ -103,35 +110,56 @@ class SiteCrawl:
             self.report.not_fetched["disallowed"] = self.report.disallowed
         self.report.indexed = self.state.indexed(self.site.name)
         self.report.seconds = round(time.monotonic() - started, 3)
+        log.info("%s: %s", self.site.name, self.report.settle_state())
         return self.report
+
+    def _can_fetch(self) -> bool:
+        """Budget left: requests, and time before the site's deadline."""
+        return (self.fetcher.requests < self.budget_end and not self.report.time_exhausted
+                and self.fetcher.clock() < self.policy.until)
+
+    def _spent(self) -> bool:
+        return (self.report.budget_exhausted or self.report.time_exhausted
+                or self.stop.is_set())
 
     # -- the loop -------------------------------------------------------------------------
     def _crawl(self) -> None:
         start = self.site.start_urls[0]
         robots = self.fetcher.robots(start, self.policy)
         if robots.disallow_all:
-            self.report.failed = "robots.txt unreachable"
+            self.report.failed = f"robots.txt unreachable: {robots.reason or 'no answer'}"
             return
-        self._entry_points(robots.sitemaps())
+        self.revisits.entry_points(robots.sitemaps(), self.refresh)
         visited_ok = self._loop()
-        # Pages decided at the end may name pages not visited yet (a canonical page): go on
-        # until nothing new is queued.
+        # Pages decided at the end may name pages not visited yet (a canonical page), and pages
+        # gone from the sitemap that answered 404 are asked once more: go on until nothing new
+        # is queued.
         while True:
             self._settle()
-            if not len(self.frontier) or self.report.budget_exhausted:
+            self.revisits.ask_again(self.done)
+            if not len(self.frontier) or self._spent():
                 break
             visited_ok += self._loop()
-        if not visited_ok:
+        if not visited_ok and not (self.report.time_exhausted or self.report.failed):
             self.report.failed = "no page of the site could be fetched"
 
     def _loop(self) -> int:
         """Visit what the frontier holds, within the budget; how many visits the site answered."""
         answered = 0
         while (task := self.frontier.pop()) is not None:
+            if self.stop.is_set():
+                self.report.failed = "interrupted"
+                break
             if self.fetcher.requests >= self.budget_end:
                 self.report.budget_exhausted = True
                 self.report.not_fetched["budget"] = len(self.frontier) + 1
                 log.warning("%s: page budget of %d reached", self.site.name, self.site.max_pages)
+                break
+            if self.report.time_exhausted or self.fetcher.clock() >= self.policy.until:
+                self.report.time_exhausted = True
+                self.report.not_fetched["time budget"] = len(self.frontier) + 1
+                log.warning("%s: time budget of %g minutes reached", self.site.name,
+                            self.site.max_minutes)
                 break
             try:
                 answered += self.visit(task)
@@ -140,27 +168,6 @@ class SiteCrawl:
                 self.report.bad_pages += 1
         return answered
 
-    def _entry_points(self, robots_sitemaps: list[str]) -> None:
-        """Start URLs, sitemaps, feeds and the first page of every known listing are asked
-        again on every run (conditional GETs); the schedule governs only the deep pages."""
-        origin = "/".join(self.site.start_urls[0].split("/", 3)[:3])
-        for url in [*robots_sitemaps, *self.site.sitemaps, origin + "/sitemap.xml"]:
-            if (c := canonical_url(url)) is not None:
-                self.frontier.add(c, priority=FEEDS, kind="sitemap", recheck=True)
-        for url in self.site.start_urls:
-            if (c := canonical_url(url)) is not None:
-                self.frontier.add(c, priority=HUBS, recheck=True)
-        for st in self.state.pages_of(self.site.name, ("sitemap", "feed", "listing")):
-            if st.kind == "listing" and paginated(st.url) and not self.refresh:
-                continue  # a deep page of a listing: on its schedule
-            kind = st.kind if st.kind in ("sitemap", "feed") else "page"
-            self.frontier.add(st.url, depth=1, priority=FEEDS if kind != "page" else HUBS,
-                              kind=kind, recheck=True)
-        # Known pages due again (articles that may have changed or gone, and are linked no more).
-        for url, kind in self.state.due(self.site.name, self.clock()):
-            self.frontier.add(url, depth=1, priority=HUBS if kind == "listing" else PAGES,
-                              kind=kind if kind in ("sitemap", "feed") else "page")
-
     def visit(self, task: Task) -> int:
         """Visit one URL; returns 1 when the site answered it (any status below 500)."""
         task = self.links.as_the_site_means(task)
@@ -168,6 +175,12 @@ class SiteCrawl:
         if url in self.done:
             return 0
         st = self.state.get(url)
+        if task.kind == "attachment" or (st is not None and st.kind == "attachment"):
+            self.done.add(url)
+            if st is not None and not task.recheck and not self._due(st, task, now):
+                self.report.not_due += 1
+                return 1
+            return self.files.revisit(url) if self.files is not None else 0
         if st is not None and st.kind == "alias" and not task.recheck:
             self.report.duplicates += 1
             if st.canonical and st.canonical not in self.done:
@@ -185,9 +198,13 @@ class SiteCrawl:
         except Disallowed:
             self.report.disallowed += 1
             return 0
-        except (PageTooLarge, FetchError) as exc:
+        except OutOfTime:
+            self.report.time_exhausted = True
+            self.frontier.seen.discard(url)
+            return 0
+        except FetchError as exc:
             log.warning("%s: %s", self.site.name, exc)
-            self.report.errors += 1
+            self.report.error(exc.kind)
             self.report.saw("error")
             self.state.failed(url, self.site.name, now, None, now + ERROR_RETRY)
             return 0
@@ -197,7 +214,8 @@ class SiteCrawl:
         if st.next_visit <= now:
             return True
         # A sitemap or feed saying the page changed since we fetched it.
-        return bool(task.lastmod and st.fetched_at and task.lastmod.timestamp() > st.fetched_at)
+        lastmod = self.frontier.lastmods.get(task.url, task.lastmod)
+        return bool(lastmod and st.fetched_at and lastmod.timestamp() > st.fetched_at)
 
     def _answer(self, task: Task, st: PageState | None, page: Page, now: float) -> int:
         url, site = task.url, self.site.name
@@ -238,7 +256,7 @@ class SiteCrawl:
             self._gone(task, st, page.status, now)
             return 1
         if page.status != 200:
-            self.report.errors += 1
+            self.report.error(f"HTTP {page.status}")
             self.report.saw("error")
             self.state.failed(url, site, now, page.status, now + ERROR_RETRY)
             return 1 if page.status < 500 else 0
@@ -253,17 +271,26 @@ class SiteCrawl:
         common: _Fetched = {"status": 200, "etag": page.etag, "last_modified": page.last_modified,
                             "content_type": ctype, "raw": page.body}
         if task.kind in ("sitemap", "feed") or looks_like_xml(page.body, ctype):
+            before = self.state.raw(url) if st is not None and st.kind == "sitemap" else None
             kind = self.links.follow_xml(task, page.body)
+            if before is not None:
+                self.revisits.sitemap_changed(before, page.body)
             self.report.saw(kind)
             self.state.save(url, site, now, kind=kind, visit=next_visit(kind, now, 0, self.site),
                             **common)
             return
         if not _html(ctype):
+            if self.files is not None and task.referrer and self.files.adopt(
+                    url, page, task.referrer):
+                self.report.saw("attachment")
+                return
             self.report.saw("file")
             common["raw"] = None  # a file is not kept (its text comes with the attachments)
             self.state.save(url, site, now, kind="file", visit=now + MAX_REVISIT, **common)
             return
         html = decode(page.body, ctype)
+        if url in self.home and (name := self.reader.learn_name(html)):
+            self.state.set_name(self.site.name, name)
         self.links.follow_page(html, url, task, asked)
         if not self.template.mature:
             # Too few pages seen to tell this site's template from a page's own text: count
@@ -286,36 +313,21 @@ class SiteCrawl:
                         visit=next_visit(ch.kind, now, ch.streak, self.site), **common)
 
     def _apply(self, url: str, seen: Seen, ch: Change) -> None:
-        """Index updates and counts of one decided page."""
+        """Index updates and counts of one decided page (its files read first)."""
         for article_id in ch.delete:
             self.index.delete(article_id)
         if ch.put is not None:
-            self.index.put(ch.put)
-            if ch.put.attachments:
-                self._files_found(ch.put)
-        self.report.saw(ch.kind)
-        if ch.kind == "listing":
-            self.report.listings += 1
-        if ch.outcome == changes.NEW:
-            self.report.new += 1
-        elif ch.outcome == changes.CHANGED:
-            self.report.changed += 1
-        elif ch.outcome == changes.UNCHANGED:
-            self.report.not_modified += 1
-        elif ch.outcome == changes.REMOVED:
-            self.report.removed += 1
+            article = ch.put
+            if self.files is not None:
+                article = self.files.attach(article, document=ch.kind == "document")
+            else:
+                self.report.files_found += len(article.attachments)
+            self.index.put(article)
+        self.report.decided(ch.kind, ch.outcome)
         if seen.canonical:
             self.report.duplicates += 1
             if seen.canonical not in self.done:
                 self.frontier.add(seen.canonical, priority=PAGES)
-
-    def _files_found(self, article: Article) -> None:
-        """Links to files (PDF, Word) found on an article page are handed on here: reading
-        the attachments (issue 10) plugs in as `on_files`; until then they are only counted
-        (the article lists them in Article.attachments)."""
-        self.report.files_found += len(article.attachments)
-        if self.on_files is not None:
-            self.on_files(article)
 
     def _gone(self, task: Task, st: PageState | None, status: int, now: float) -> None:
         url = task.url
@@ -330,7 +342,7 @@ class SiteCrawl:
             # the address without the slash the crawler added.
             other = {"final": "asked", "asked": "final"}.get(task.via, "")
             self.frontier.retry(task.fallback, depth=task.depth, priority=task.priority,
-                                via=other)
+                                via=other, referrer=task.referrer)
         for form in {url, url.rstrip("/")} & set(self.habits.canonicals):
             # Pages that named a missing page their canonical one are pages of their own.
             self.habits.bad_canonicals.add(form)
@@ -338,6 +350,7 @@ class SiteCrawl:
         never_found = st is None or st.fetched_at is None
         times = self.state.missing(url, self.site.name, now, status, now + (
             MAX_REVISIT if never_found and st is not None else GONE_RECHECK))
+        self.revisits.gone(url, times)
         fed_elsewhere = bool(st and st.article_id and self.state.article_fed_elsewhere(
             st.article_id, url))
         ch = changes.decide_gone(st, times, fed_elsewhere)

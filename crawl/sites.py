@@ -15,7 +15,7 @@ SELECTOR_KEYS = ("title", "body", "date", "author", "category", "remove")
 SITE_KEYS = {
     "url", "name", "start_urls", "hosts", "sitemaps", "selectors", "delay", "max_pages",
     "max_depth", "revisit_listings_hours", "revisit_articles_days", "max_bytes", "timeout",
-    "retries",
+    "retries", "max_minutes",
 }
 
 
@@ -23,19 +23,21 @@ SITE_KEYS = {
 class Site:
     """One portal and how to crawl it."""
 
-    name: str
+    name: str  # its key in crawl.sqlite and the reports: sites.toml `name`, else the host
     start_urls: tuple[str, ...]
     hosts: frozenset[str]
     selectors: Mapping[str, Any] = field(default_factory=dict)
     sitemaps: tuple[str, ...] = ()
     delay: float = 1.0  # seconds between requests; robots.txt Crawl-delay wins when longer
     max_pages: int = 5000  # requests per run, robots.txt and sitemaps included
+    max_minutes: float = 60.0  # wall-clock minutes per run (fetching; the OCR budget is apart)
     max_depth: int = 6  # link hops from a start URL (pagination does not count)
     revisit_listings: float = 3600.0  # seconds: home, categories, feeds, sitemaps
     revisit_articles: float = 7 * DAY  # first revisit of an article; doubles while unchanged
     max_bytes: int = 5_000_000
     timeout: float = 20.0
     retries: int = 3
+    label: str = ""  # the human name sites.toml gives ("Huyện Đắk Song"); else learned
 
     def allows_host(self, host: str | None) -> bool:
         """True when a URL on this host belongs to the site."""
@@ -61,15 +63,25 @@ def _check_url(url: Any) -> str:
     return url
 
 
+def site_key(url: str) -> str:
+    """A site's key by default: its host, with the port when it is not the scheme's own (two
+    portals on one address are two sites)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or url).lower()
+    default = 443 if parts.scheme == "https" else 80
+    return f"{host}:{parts.port}" if parts.port not in (None, default) else host
+
+
 def generic_site(url: str, settings: Settings) -> Site:
     """A site known only by its start URL (generic mode)."""
     url = _check_url(url)
     return Site(
-        name=urlsplit(url).hostname or url,
+        name=site_key(url),
         start_urls=(url,),
         hosts=frozenset(host_variants(url)),
         delay=settings.crawl_delay,
         max_pages=settings.max_pages,
+        max_minutes=settings.max_minutes,
     )
 
 
@@ -99,12 +111,14 @@ def site_from_table(table: Mapping[str, Any], settings: Settings) -> Site:
         return replace(
             base,
             name=str(table.get("name", base.name)),
+            label=str(table.get("name", "")).strip(),
             start_urls=tuple(dict.fromkeys(starts)),
             hosts=frozenset(hosts),
             selectors=selectors,
             sitemaps=tuple(_check_url(u) for u in table.get("sitemaps", [])),
             delay=float(table.get("delay", base.delay)),
             max_pages=int(table.get("max_pages", base.max_pages)),
+            max_minutes=float(table.get("max_minutes", base.max_minutes)),
             max_depth=int(table.get("max_depth", base.max_depth)),
             revisit_listings=float(table.get("revisit_listings_hours", 1)) * 3600,
             revisit_articles=float(table.get("revisit_articles_days", 7)) * DAY,

@@ -2,16 +2,23 @@
 
 Per URL: validators (ETag, Last-Modified), a content hash, when it was seen and fetched, when to
 visit next, the consecutive-404 count, the article id it feeds, and the raw page (zlib) so that
-`tracuu crawl --reextract` can re-run extraction without the network.
+`tracuu crawl --reextract` can re-run extraction without the network. An attached file is a row
+of kind `attachment` whose content hash is the file's SHA-256 (its text lives in ocr.sqlite);
+`file_links` says which pages link it. Per site: the learned template, link habits and name.
+
+Sites are crawled by several threads of one process: one lock serializes every statement.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from crawl.sites import DAY, Site
 
@@ -26,7 +33,7 @@ CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,
     site TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'page',  -- article | document | listing | empty | alias |
-                                        -- pending | sitemap | feed | file | page
+                                        -- pending | sitemap | feed | file | page | attachment
     status INTEGER,
     etag TEXT,
     last_modified TEXT,
@@ -51,7 +58,28 @@ CREATE TABLE IF NOT EXISTS sites (
     template TEXT,                      -- crawl.template.SiteTemplate, JSON
     habits TEXT                         -- crawl.habits.LinkHabits, JSON
 );
+CREATE TABLE IF NOT EXISTS file_links (
+    file_url TEXT NOT NULL,             -- an attachment's URL
+    page_url TEXT NOT NULL,             -- a page (article id) linking it
+    PRIMARY KEY (file_url, page_url)
+);
+CREATE INDEX IF NOT EXISTS file_links_page ON file_links(page_url);
 """
+# Columns added after the first release, with their type (added to older files on open).
+_ADDED = {"sites": {"title": "TEXT"}}
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _serialized(method: Callable[Concatenate[State, P], R]) -> Callable[Concatenate[State, P], R]:
+    """Run the method under the State's lock (site threads share one connection)."""
+
+    @functools.wraps(method)
+    def locked(self: State, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 @dataclass(frozen=True)
@@ -97,10 +125,16 @@ class State:
     """The crawl.sqlite of a data directory (one writer: the crawl run holding the store lock)."""
 
     def __init__(self, path: Path | str) -> None:
-        self.conn = sqlite3.connect(path)
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(path, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(_SCHEMA)
+        for table, columns in _ADDED.items():
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.conn.commit()
 
     def close(self) -> None:
@@ -112,16 +146,19 @@ class State:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_serialized
     def get(self, url: str) -> PageState | None:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM pages WHERE url = ?", (url,)).fetchone()
         # The row is untyped (Any): its first 17 columns are PageState's fields before has_raw.
         return PageState(*row[:-1], has_raw=bool(row[-1])) if row else None  # type: ignore[misc]
 
+    @_serialized
     def raw(self, url: str) -> bytes | None:
         """The stored page body, decompressed."""
         row = self.conn.execute("SELECT raw FROM pages WHERE url = ?", (url,)).fetchone()
         return zlib.decompress(row[0]) if row and row[0] is not None else None
 
+    @_serialized
     def save(
         self, url: str, site: str, now: float, *, kind: str, status: int, visit: float,
         etag: str | None = None, last_modified: str | None = None,
@@ -149,6 +186,7 @@ class State:
         )
         self.conn.commit()
 
+    @_serialized
     def not_modified(self, url: str, now: float, visit: float) -> None:
         """Record a 304 (or an unchanged 200): seen, unchanged once more."""
         self.conn.execute(
@@ -158,6 +196,7 @@ class State:
         )
         self.conn.commit()
 
+    @_serialized
     def missing(self, url: str, site: str, now: float, status: int, visit: float) -> int:
         """Record a 404/410; returns how many visits in a row found the page gone."""
         self.conn.execute(
@@ -172,6 +211,7 @@ class State:
         return int(self.conn.execute(
             "SELECT not_found FROM pages WHERE url = ?", (url,)).fetchone()[0])
 
+    @_serialized
     def failed(self, url: str, site: str, now: float, status: int | None, visit: float) -> None:
         """Record an error (5xx after retries, network, too large): try again later."""
         self.conn.execute(
@@ -184,6 +224,7 @@ class State:
         )
         self.conn.commit()
 
+    @_serialized
     def forget_article(self, url: str) -> None:
         """The page no longer feeds an article (removed from the index)."""
         self.conn.execute(
@@ -192,6 +233,7 @@ class State:
         )
         self.conn.commit()
 
+    @_serialized
     def article_fed_elsewhere(self, article_id: str, url: str) -> bool:
         """True when another live page still feeds this article id."""
         row = self.conn.execute(
@@ -200,6 +242,7 @@ class State:
         ).fetchone()
         return row is not None
 
+    @_serialized
     def due(self, site: str, now: float) -> list[tuple[str, str]]:
         """(url, kind) of the site's known pages whose next visit has come."""
         return list(self.conn.execute(
@@ -209,14 +252,16 @@ class State:
 
     def stored_pages(self, sites: list[str] | None = None) -> Iterator[tuple[PageState, bytes]]:
         """Every page with a stored body (for --reextract), optionally of some sites only."""
-        rows = self.conn.execute(
-            f"SELECT {_COLUMNS}, raw FROM pages WHERE raw IS NOT NULL ORDER BY url"
-        ).fetchall()
+        with self.lock:
+            rows = self.conn.execute(
+                f"SELECT {_COLUMNS}, raw FROM pages WHERE raw IS NOT NULL ORDER BY url"
+            ).fetchall()
         for row in rows:
             st = PageState(*row[:-2], has_raw=True)  # type: ignore[misc]  # 17 untyped columns
             if sites is None or st.site in sites:
                 yield st, zlib.decompress(row[-1])
 
+    @_serialized
     def set_article(self, url: str, kind: str, article_id: str | None, content_hash: str | None,
                     canonical: str | None = None) -> None:
         """After a page was decided again from its stored copy: what it is now."""
@@ -226,6 +271,7 @@ class State:
         )
         self.conn.commit()
 
+    @_serialized
     def pages_of(self, site: str, kinds: tuple[str, ...]) -> list[PageState]:
         """The site's pages of these kinds."""
         marks = ",".join("?" * len(kinds))
@@ -234,24 +280,28 @@ class State:
             (site, *kinds)).fetchall()
         return [PageState(*r[:-1], has_raw=bool(r[-1])) for r in rows]  # type: ignore[misc]
 
+    @_serialized
     def aliases_of(self, url: str) -> list[str]:
         """Stored pages that declared `url` their canonical page."""
         return [r[0] for r in self.conn.execute(
             "SELECT url FROM pages WHERE canonical = ? AND kind = 'alias' AND raw IS NOT NULL",
             (url,))]
 
+    @_serialized
     def indexed(self, site: str) -> int:
         """How many of the site's pages feed an article in the index."""
         return int(self.conn.execute(
             "SELECT COUNT(DISTINCT article_id) FROM pages WHERE site = ? AND article_id IS NOT "
             "NULL", (site,)).fetchone()[0])
 
+    @_serialized
     def memory(self, site: str) -> tuple[str | None, str | None]:
         """(template JSON, habits JSON) the crawler learned about a site."""
         row = self.conn.execute("SELECT template, habits FROM sites WHERE site = ?",
                                 (site,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    @_serialized
     def remember(self, site: str, template: str, habits: str) -> None:
         self.conn.execute(
             "INSERT INTO sites (site, template, habits) VALUES (?, ?, ?) ON CONFLICT(site) DO "
@@ -259,8 +309,56 @@ class State:
             (site, template, habits))
         self.conn.commit()
 
+    @_serialized
     def counts(self, site: str | None = None) -> dict[str, int]:
         """Pages per kind (for reports and tests)."""
         where, args = ("WHERE site = ?", (site,)) if site else ("", ())
         return dict(self.conn.execute(
             f"SELECT kind, COUNT(*) FROM pages {where} GROUP BY kind", args).fetchall())
+
+    @_serialized
+    def name_of(self, site: str) -> str | None:
+        """The human name learned for a site (its home page's title), if any."""
+        row = self.conn.execute("SELECT title FROM sites WHERE site = ?", (site,)).fetchone()
+        return row[0] if row and row[0] else None
+
+    @_serialized
+    def set_name(self, site: str, title: str) -> None:
+        self.conn.execute(
+            "INSERT INTO sites (site, title) VALUES (?, ?) ON CONFLICT(site) DO UPDATE SET "
+            "title = excluded.title", (site, title))
+        self.conn.commit()
+
+    @_serialized
+    def link_file(self, file_url: str, page_url: str) -> None:
+        """Remember that a page links an attached file."""
+        self.conn.execute("INSERT OR IGNORE INTO file_links (file_url, page_url) VALUES (?, ?)",
+                          (file_url, page_url))
+        self.conn.commit()
+
+    @_serialized
+    def files_of(self, page_url: str) -> list[str]:
+        """The attached files a page was found to link."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT file_url FROM file_links WHERE page_url = ? ORDER BY file_url", (page_url,))]
+
+    @_serialized
+    def pages_linking(self, file_url: str) -> list[str]:
+        """The pages that link an attached file."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT page_url FROM file_links WHERE file_url = ? ORDER BY page_url", (file_url,))]
+
+    @_serialized
+    def want_file(self, url: str, site: str, now: float, visit: float) -> None:
+        """An attachment to fetch on a later visit (a run's budget ran out before it)."""
+        self.conn.execute(
+            "INSERT INTO pages (url, site, kind, first_seen, last_seen, next_visit) VALUES "
+            "(?, ?, 'attachment', ?, ?, ?) ON CONFLICT(url) DO UPDATE SET kind = 'attachment', "
+            "next_visit = MIN(next_visit, excluded.next_visit)", (url, site, now, now, visit))
+        self.conn.commit()
+
+    @_serialized
+    def unlink_file(self, file_url: str) -> None:
+        """A link taken for a file turned out to be a page: it links nothing."""
+        self.conn.execute("DELETE FROM file_links WHERE file_url = ?", (file_url,))
+        self.conn.commit()

@@ -25,7 +25,10 @@ class Settings:
     user_agent: str = "tracuu/0.1 (+https://github.com/tracuu/tracuu)"
     contact_url: str = ""
     crawl_delay: float = 1.0
-    max_pages: int = 5000
+    max_pages: int = 5000  # requests per site and run (sites.toml `max_pages` per site)
+    max_minutes: float = 60.0  # minutes per site and run (sites.toml `max_minutes` per site)
+    crawl_concurrency: int = 8  # sites (hosts) crawled at once
+    crawl_rate: float = 10.0  # requests per second over all sites of a run; 0: no cap
     # Processes for big imports and rebuilds (each holds a Whoosh writer and ~256 MB).
     index_procs: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     sites: tuple[Mapping[str, Any], ...] = field(default=())

@@ -25,6 +25,7 @@ FIELDS = (
     "category",
     "doc_type",
     "doc_number",
+    "issuer",
     "attachments",
     "fetched_at",
 )
@@ -164,6 +165,7 @@ class Article:
     doc_number: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     fetched_at: str | None = None
+    issuer: str | None = None  # the issuing body a document names ("Ủy ban nhân dân huyện …")
 
     @classmethod
     def from_dict(cls, obj: Any) -> tuple[Article, list[str]]:
@@ -216,6 +218,7 @@ class Article:
                 doc_number=doc_number,
                 attachments=attachments,
                 fetched_at=_clean(obj.get("fetched_at"), "fetched_at"),
+                issuer=_clean(obj.get("issuer"), "issuer"),
             ),
             warnings,
         )

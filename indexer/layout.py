@@ -61,7 +61,17 @@ class DataDir:
 
     @property
     def files(self) -> Path:
+        """The archived attachments, content-addressed (crawl.archive)."""
         return self.root / "files"
+
+    @property
+    def ocr_queue(self) -> Path:
+        return self.root / "ocr.sqlite"
+
+    @property
+    def ocr_lock(self) -> Path:
+        """Held by whoever works the OCR queue (one at a time)."""
+        return self.root / "ocr.lock"
 
     def live_index(self) -> Path | None:
         """The live index folder, or None before the first import."""

@@ -43,4 +43,5 @@ def settings(tmp_path: Path) -> Settings:
     return replace(
         Settings(), data_dir=tmp_path / "data", user_agent="tracuu/0.1",
         contact_url="https://tracuu.example/lien-he", crawl_delay=0.0, max_pages=400,
+        crawl_rate=0.0,  # no run-wide cap: the portal's Crawl-delay paces the tests
     )

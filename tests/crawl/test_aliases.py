@@ -34,7 +34,8 @@ def test_canonical_links_that_lie_are_not_followed(tmp_path: Path) -> None:
         pages[f"/bai-{n}/"] = page(f"Hội nghị số {n} tổng kết năm 2021", "/trang-chu")
     pages["/trang-chu/"] = page("Trang chủ của huyện")
     with StaticPortal("aliases", pages=pages) as portal:
-        settings = replace(Settings(), data_dir=tmp_path / "data", crawl_delay=0.0)
+        settings = replace(Settings(), data_dir=tmp_path / "data", crawl_delay=0.0,
+                           crawl_rate=0.0)
         report = crawl(settings, [generic_site(portal.url + "/", settings)],
                        policy_overrides=FAST)
     arts = indexed(settings)
@@ -52,7 +53,8 @@ def test_a_slash_redirect_is_one_page_fetched_once(tmp_path: Path) -> None:
         pages[f"/bai-{n}/"] = page(f"Hội nghị số {n} tổng kết năm 2021",
                                    links=f'<a href="/bai-{n}?utm_source=x">Bản in</a>')
     with StaticPortal("slash", pages=pages) as portal:
-        settings = replace(Settings(), data_dir=tmp_path / "data", crawl_delay=0.0)
+        settings = replace(Settings(), data_dir=tmp_path / "data", crawl_delay=0.0,
+                           crawl_rate=0.0)
         crawl(settings, [generic_site(portal.url + "/", settings)], policy_overrides=FAST)
     assert set(indexed(settings)) == {f"/bai-{n}/" for n in range(5)}
     ok = [r.path for r in portal.requests if r.status == 200 and r.path.startswith("/bai")]

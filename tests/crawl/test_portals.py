@@ -85,7 +85,7 @@ def portal(request: pytest.FixtureRequest) -> StaticPortal:
 
 def test_real_portal_crawled_completely(portal: StaticPortal, tmp_path: Path) -> None:
     settings = replace(Settings(), data_dir=tmp_path / "data", user_agent="tracuu/0.1",
-                       crawl_delay=0.001, max_pages=1000)
+                       crawl_delay=0.001, max_pages=1000, crawl_rate=0.0)
     report = crawl(settings, [generic_site(portal.url + "/", settings)], policy_overrides=FAST)
     site = report.sites[0]
     truth = truths(portal.name)
@@ -129,7 +129,8 @@ def test_real_portal_crawled_completely(portal: StaticPortal, tmp_path: Path) ->
 def test_explain_and_reextract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with StaticPortal("stp") as portal:
         data = tmp_path / "data"
-        settings = replace(Settings(), data_dir=data, crawl_delay=0.0, max_pages=500)
+        settings = replace(Settings(), data_dir=data, crawl_delay=0.0, max_pages=500,
+                           crawl_rate=0.0)
         crawl(settings, [generic_site(portal.url + "/", settings)], policy_overrides=FAST)
         before = indexed(settings)
         portal.clear_log()

@@ -71,7 +71,7 @@ def article_requests(portal: Portal) -> dict[str, list[int]]:
 
 
 def expected(portal: Portal) -> dict[str, Item]:
-    return {portal.article_url(i): i for i in portal.items if not i.gone}
+    return {portal.article_url(i): i for i in portal.items if not (i.gone or i.broken)}
 
 
 def check_index(settings: Settings, portal: Portal) -> dict[str, Article]:
@@ -121,7 +121,19 @@ def test_first_crawl_of_an_unknown_portal(styled_portal: Portal, settings: Setti
     assert not [p for p in paths if p.startswith(("/_layouts/", "/Pages/Search.aspx"))]
     assert not [p for p in paths if any(k in p for k in ("print=", "utm_", "fbclid", "sid="))]
     assert len([p for p in paths if "thang=" in p]) == 0  # the calendar trap stays shut
-    assert not [p for p in paths if p.lower().endswith(".pdf")]
+    # Each document's attachment is fetched once, as an attachment (the fixture's PDFs are
+    # broken: each is recorded as failed with its reason, and the crawl goes on).
+    pdfs = [p for p in paths if p.lower().endswith(".pdf")]
+    docs = [i for i in portal.items if i.attachment]
+    assert sorted(pdfs) == sorted(i.attachment for i in docs)
+    for item in docs:
+        (att,) = arts[portal.article_url(item)].attachments
+        assert att.status.startswith("failed: corrupt PDF"), att.status
+    assert report.sites[0].files == {"failed": len(docs)}
+    assert len(report.sites[0].file_failures) == len(docs)
+    # The fixture serves one broken PDF under six names: one archived file, failed once.
+    assert report.sites[0].ocr.get("failed_files") == 1
+    assert "corrupt PDF" in report.sites[0].ocr_failures[0]
     assert paths.count("/robots.txt") == 1
     assert max(r.in_flight for r in portal.requests) == 1
     # Crawl-delay between successive requests, timed by the server at the same point of each
@@ -161,6 +173,8 @@ def test_second_run_downloads_only_changes(styled_portal: Portal, settings: Sett
     deleted = [known[8], known[20]]
     portal.delete(deleted[0], 404)
     portal.delete(deleted[1], 410)
+    broken = known[15]
+    portal.delete(broken, 404, unlisted=False)  # still in the sitemap and the listings
     portal.clear_log()
 
     report = run_crawl(settings, portal, days=8)  # articles are due for a revisit after 7 days
@@ -168,32 +182,37 @@ def test_second_run_downloads_only_changes(styled_portal: Portal, settings: Sett
     answers = article_requests(portal)
     downloaded = {p for p, s in answers.items() if s == [200]}
     assert downloaded == {f"/{i.slug}" for i in added + edited}
-    unchanged = {f"/{i.slug}" for i in known} - {f"/{i.slug}" for i in edited + deleted}
+    unchanged = {f"/{i.slug}" for i in known} - {f"/{i.slug}" for i in
+                                                    [*edited, *deleted, broken]}
     assert {p: answers.get(p) for p in unchanged} == {p: [304] for p in unchanged}
-    assert answers[f"/{deleted[0].slug}"] == [404]
-    assert answers[f"/{deleted[1].slug}"] == [410]
     assert all(r.conditional for r in portal.requests if r.path in unchanged)
+    # Pages the sitemap stopped listing that answer 404/410 are asked once more at the end of
+    # the run: the second answer confirms them gone, and they leave the index.
+    assert answers[f"/{deleted[0].slug}"] == [404, 404]
+    assert answers[f"/{deleted[1].slug}"] == [410, 410]
+    assert report.total("removed") == 2
+    # A 404 the site does not otherwise confirm is not trusted yet: the page stays indexed
+    # until a second visit (a day later) finds it gone too.
+    assert answers[f"/{broken.slug}"] == [404]
+    with State(settings.data_dir / "crawl.sqlite") as state:
+        st = state.get(portal.article_url(broken))
+        assert st is not None and st.not_found == 1
 
     arts = stored(settings)
     for item in added + edited:
         check_article(arts[portal.article_url(item)], item)
     assert arts[portal.article_url(edited[1])].doc_number == "45/KH-UBND"
-    # A first 404 is not trusted yet: the page stays indexed until a second visit confirms it.
-    with State(settings.data_dir / "crawl.sqlite") as state:
-        for item in deleted:
-            st = state.get(portal.article_url(item))
-            assert st is not None and st.not_found == 1
     assert report.total("new") == 5 and report.total("changed") >= 2
-    assert report.total("removed") == 0
-    assert all(portal.article_url(i) in stored(settings) for i in deleted)
+    assert portal.article_url(broken) in arts
+    assert not [i for i in deleted if portal.article_url(i) in arts]
 
     portal.clear_log()
     report = run_crawl(settings, portal, days=9)  # the gone pages are rechecked a day later
     answers = article_requests(portal)
-    assert answers == {f"/{deleted[0].slug}": [404], f"/{deleted[1].slug}": [410]}
-    assert report.total("removed") == 2
+    assert answers[f"/{broken.slug}"] == [404]
+    assert report.total("removed") == 1
     arts = check_index(settings, portal)
-    assert not [i for i in deleted if portal.article_url(i) in arts]
+    assert portal.article_url(broken) not in arts
 
 
 def test_dead_site_fails_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -264,3 +283,23 @@ def test_portal_pages_extract_as_expected(portal: Portal) -> None:
     item = portal.live()[0]
     ex = extract(portal.article(item), portal.article_url(item))
     assert ex.body.startswith(item.paragraphs[0][:40])
+
+
+def test_an_interrupted_site_stops_and_says_so(portal: Portal, settings: Settings) -> None:
+    """Ctrl-C sets the run's stop event: each site ends after its request in flight."""
+    import threading
+
+    from crawl.fetch import Fetcher
+    from crawl.run import Indexer, policy_for
+    from crawl.sitecrawl import SiteCrawl
+    from indexer.store import Store
+
+    stop = threading.Event()
+    stop.set()
+    site = generic_site(portal.url + "/", settings)
+    with Store(settings.data_dir) as store, State(settings.data_dir / "crawl.sqlite") as state, \
+            Fetcher("tracuu/0.1") as fetcher:
+        report = SiteCrawl(site, fetcher, state, Indexer(store), time.time, policy_for(site),
+                           stop=stop).run()
+    assert report.state == "failed: interrupted"
+    assert [r.path for r in portal.requests] == ["/robots.txt"]

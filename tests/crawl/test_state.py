@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,12 +60,16 @@ def test_sites_toml(tmp_path: Path) -> None:
 [tracuu]
 user_agent = "tracuu/0.1"
 crawl_delay = 2.0
+max_minutes = 45
+crawl_concurrency = 4
+crawl_rate = 5.5
 
 [[site]]
 url = "https://daksong.daknong.gov.vn/"
 name = "Đắk Song"
 delay = 5
 max_pages = 300
+max_minutes = 20
 start_urls = ["https://daksong.daknong.gov.vn/tin-tuc-su-kien"]
 revisit_articles_days = 30
 [site.selectors]
@@ -80,6 +85,9 @@ url = "https://krongno.daknong.gov.vn/"
     assert [s.name for s in sites] == ["Đắk Song", "krongno.daknong.gov.vn"]
     ds = sites[0]
     assert ds.delay == 5 and ds.max_pages == 300 and ds.revisit_articles == 30 * DAY
+    assert ds.max_minutes == 20 and sites[1].max_minutes == 45  # the global max_minutes
+    assert (settings.crawl_concurrency, settings.crawl_rate) == (4, 5.5)
+    assert ds.label == "Đắk Song" and sites[1].label == ""  # unnamed: learned from the site
     assert ds.selectors["remove"] == (".css_linkstoweb",)
     assert len(ds.start_urls) == 2 and ds.allows_host("www.daksong.daknong.gov.vn")
     assert sites[1].delay == 2.0  # the global crawl_delay
@@ -103,3 +111,37 @@ def test_bad_site_tables(table: dict[str, object]) -> None:
 def test_no_sites() -> None:
     with pytest.raises(ConfigError, match="no sites"):
         load_sites(Settings())
+
+
+def test_two_portals_on_one_address_are_two_sites() -> None:
+    settings = Settings()
+    sites = load_sites(settings, ["http://127.0.0.1:8001/", "http://127.0.0.1:8002/",
+                                  "https://xa.vn:443/"])
+    assert [s.name for s in sites] == ["127.0.0.1:8001", "127.0.0.1:8002", "xa.vn"]
+
+
+def test_a_state_file_of_an_older_release_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("CREATE TABLE sites (site TEXT PRIMARY KEY, template TEXT, habits TEXT);"
+                      "INSERT INTO sites VALUES ('daksong', '{}', '{}');")
+    old.commit()
+    old.close()
+    with State(path) as st:
+        assert st.memory("daksong") == ("{}", "{}") and st.name_of("daksong") is None
+        st.set_name("daksong", "Huyện Đắk Song")
+        st.remember("daksong", "{\"t\": 1}", "{}")
+        assert st.name_of("daksong") == "Huyện Đắk Song"  # a new template keeps the name
+
+
+def test_file_links_and_files_wanted_later(tmp_path: Path) -> None:
+    pdf = "http://xa.vn/img/ke-hoach.pdf"
+    with State(tmp_path / "crawl.sqlite") as st:
+        st.link_file(pdf, URL)
+        st.link_file(pdf, URL)  # once
+        st.link_file(pdf, URL + "-2")
+        assert st.files_of(URL) == [pdf] and st.pages_linking(pdf) == [URL, URL + "-2"]
+        st.want_file(pdf, "xa", 10.0, 10.0)  # the budget ran out: ask on the next run
+        assert st.due("xa", 10.0) == [(pdf, "attachment")]
+        st.unlink_file(pdf)
+        assert st.files_of(URL) == []
