@@ -103,8 +103,6 @@ def test_many_portals_in_one_run(province: Province, tmp_path: Path,
     slow = per_site["slow"]
     others = [s for s in spans if s.site != "slow"]
     assert all(any(o.start >= s.start and o.end <= s.end for o in others) for s in slow)
-    first_done = min(sites[k]["seconds"] for k in HEALTHY)
-    assert first_done < sites["slow"]["seconds"]
 
     # Every article of the healthy sites is indexed, under its site's human name: from
     # sites.toml, else from the home page's title.
