@@ -28,7 +28,18 @@ from pathlib import Path
 from crawl.ocr import OcrSettings, ocr_page
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent.parent / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz"
+# shared/ lies beside the clone (main, CI) or two levels up (a worktree under wt/)
+DEFAULT_DATA = next(
+    (
+        p
+        for p in (
+            base / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz"
+            for base in (ROOT.parent, ROOT.parent.parent)
+        )
+        if p.exists()
+    ),
+    ROOT.parent / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz",
+)
 SCANS = ROOT / "tests" / "fixtures" / "docs" / "vi-docs"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
