@@ -41,19 +41,42 @@ def command(settings: Settings, action: str) -> list[str]:
     return [sys.executable, "-c", code, "--data-dir", str(settings.data_dir), *ACTIONS[action]]
 
 
-def start(settings: Settings, action: str) -> int:
-    """Start an action in its own process; its pid. IndexBusy when a writer holds the lock now."""
-    with write_lock(DataDir(Path(settings.data_dir))):
-        pass  # a writer at work answers 409 now; a race after this is caught by the child (75)
-    proc = subprocess.Popen(
-        command(settings, action),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=None,  # the server's log
-        start_new_session=True,  # a restart of the server does not kill a rebuild mid-way
-    )
-    log.info("admin %s started: pid %d", action, proc.pid)
-    return proc.pid
+class Jobs:
+    """The admin processes this server started: kept to be reaped (no zombies, no warnings)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.procs: dict[int, subprocess.Popen[bytes]] = {}
+
+    def start(self, action: str) -> int:
+        """Start an action in its own process; its pid. IndexBusy when a writer holds the lock."""
+        self.reap()
+        with write_lock(DataDir(Path(self.settings.data_dir))):
+            pass  # a writer at work: 409 now; one starting after this is caught by the child (75)
+        proc = subprocess.Popen(
+            command(self.settings, action),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=None,  # the server's log
+            start_new_session=True,  # a restart of the server does not kill a rebuild mid-way
+        )
+        self.procs[proc.pid] = proc
+        log.info("admin %s started: pid %d", action, proc.pid)
+        return proc.pid
+
+    def wait(self, pid: int, timeout: float) -> int:
+        """The exit code of a started action, waiting up to timeout seconds."""
+        code = self.procs[pid].wait(timeout)
+        self.reap()
+        return code
+
+    def reap(self) -> None:
+        """Forget the actions that have ended (logging how)."""
+        for pid, proc in list(self.procs.items()):
+            code = proc.poll()
+            if code is not None:
+                del self.procs[pid]
+                log.info("admin action pid %d ended: exit %d", pid, code)
 
 
-__all__ = ["ACTIONS", "IndexBusy", "command", "start", "token_ok"]
+__all__ = ["ACTIONS", "IndexBusy", "Jobs", "command", "token_ok"]

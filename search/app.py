@@ -83,6 +83,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     """The Starlette app serving settings.data_dir."""
     engine = engine or Engine(settings.data_dir)
     views = PageViews(engine, settings)
+    jobs = admin.Jobs(settings)
 
     def api_search(request: Request) -> Response:
         try:
@@ -149,7 +150,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         if action not in admin.ACTIONS:
             return error(404, "not_found")
         try:
-            pid = await run_in_threadpool(admin.start, settings, action)
+            pid = await run_in_threadpool(jobs.start, action)
         except IndexBusy:
             return error(409, "busy")
         return JSONResponse({"status": "started", "action": action, "pid": pid}, 202)
@@ -210,6 +211,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.admin_jobs = jobs
     return app
 
 
