@@ -1,6 +1,6 @@
 """The README screenshot, regenerated: the demo index served by uvicorn, shot by Chromium.
 
-    python -m bench.screenshot                      # docs/screenshot.png (+ docs/screenshot-phone.png)
+    python -m bench.screenshot          # docs/screenshot.png and docs/screenshot-phone.png
     python -m bench.screenshot --data data --query "dan van"
 
 Builds the bundled demo (demo/vi_news_demo.jsonl.gz) into a temporary data directory unless
