@@ -9,8 +9,10 @@ it) and compared in constant time.
 
 from __future__ import annotations
 
+import fcntl
 import hmac
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +20,6 @@ from pathlib import Path
 from indexer.config import Settings
 from indexer.errors import IndexBusy
 from indexer.layout import DataDir
-from indexer.store import write_lock
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,24 @@ def command(settings: Settings, action: str) -> list[str]:
     return [sys.executable, "-c", code, "--data-dir", str(settings.data_dir), *ACTIONS[action]]
 
 
+def writer_probe(data: DataDir) -> None:
+    """IndexBusy when a writer holds the data directory's lock now (the flock of store.write_lock).
+
+    Only a probe (search/ never takes the writer's side): a writer starting right after it is
+    caught by the child itself, which exits 75.
+    """
+    try:
+        fd = os.open(data.lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return  # no writer ever ran here
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise IndexBusy(str(data.lock)) from None
+    finally:
+        os.close(fd)  # closing drops the probe's flock at once
+
+
 class Jobs:
     """The admin processes this server started: kept to be reaped (no zombies, no warnings)."""
 
@@ -51,8 +70,7 @@ class Jobs:
     def start(self, action: str) -> int:
         """Start an action in its own process; its pid. IndexBusy when a writer holds the lock."""
         self.reap()
-        with write_lock(DataDir(Path(self.settings.data_dir))):
-            pass  # a writer at work: 409 now; one starting after this is caught by the child (75)
+        writer_probe(DataDir(Path(self.settings.data_dir)))
         proc = subprocess.Popen(
             command(self.settings, action),
             stdin=subprocess.DEVNULL,
