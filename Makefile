@@ -7,7 +7,7 @@ DEMO := demo/vi_news_demo.jsonl.gz
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-slow lint bench-quality bench-perf bench-extract bench-pdftext bench-ocr bench-scale system-packages clean
+.PHONY: install run demo test test-slow lint screenshot bench-quality bench-perf bench-extract bench-pdftext bench-ocr bench-scale system-packages clean
 
 install: $(BIN)/.installed
 
@@ -41,6 +41,10 @@ test-slow: install system-packages
 lint: install
 	$(BIN)/ruff check indexer search crawl tests bench
 	$(BIN)/mypy
+
+# The README screenshots (docs/screenshot.png, docs/screenshot-phone.png): demo index, uvicorn, Chromium.
+screenshot: install
+	$(BIN)/python -m bench.screenshot
 
 bench-quality: install
 	$(BIN)/python -m bench.quality

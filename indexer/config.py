@@ -39,6 +39,11 @@ class Settings:
     ocr_dpi: int = 300
     ocr_memory_mb: int = 600
     ocr_page_seconds: float = 180.0
+    # The address visitors reach the service at (https://tracuu.example.gov.vn): the embed
+    # snippet points there; empty = the page says it is not configured (never the Host header).
+    public_url: str = ""
+    # Bearer token for POST /admin/*; empty = the admin routes do not exist (404).
+    admin_token: str = ""
 
     @classmethod
     def load(

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.config import Settings
-from indexer.errors import IndexMissing
+from indexer.errors import IndexBusy, IndexMissing
+from indexer.layout import DataDir
+from search import admin
 from search.engine import Engine
+from search.errors import message_for
+from search.metrics import CONTENT_TYPE, CountRequests, Metrics
 from search.openapi import OPENAPI
 from search.params import InvalidParam, parse_search_params
 from search.views import PageViews
@@ -34,7 +39,7 @@ SECURITY_HEADERS = [
     (
         b"content-security-policy",
         b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        b"object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self' *",
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'",
     ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -63,27 +68,34 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    """The API's error shape."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error(
+    status: int, code: str, message: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The API's error shape: an English `code` for programs, a Vietnamese `message` for people."""
+    body = {"error": {"code": code, "message": message or message_for(code)}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     """The Starlette app serving settings.data_dir."""
     engine = engine or Engine(settings.data_dir)
     views = PageViews(engine, settings)
+    jobs = admin.Jobs(settings)
 
     def api_search(request: Request) -> Response:
         try:
             req = parse_search_params(request.query_params)
         except InvalidParam as exc:
-            return error(400, exc.code, exc.message)
+            return error(400, exc.code)
         return JSONResponse(engine.search(req).to_dict())
 
     def api_document(request: Request) -> Response:
         art = engine.document(request.path_params["id"])
         if art is None:
-            return error(404, "not_found", "no article with this id")
+            return error(404, "document_not_found")
         return JSONResponse(art.to_dict())
 
     def api_suggest(request: Request) -> Response:
@@ -112,17 +124,50 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
             body = {"status": "no_index", "documents": 0, "message": str(exc)}
             return JSONResponse(body, status_code=503)
         if path.startswith("/api/"):
-            return error(503, "no_index", str(exc))
+            return error(503, "no_index")
         return views.no_index_page(request)
+
+    def http_error(request: Request, exc: Exception) -> Response:
+        """Unknown routes and wrong methods: JSON under /api/ and /admin/, a page elsewhere."""
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        code = HTTP_CODES.get(exc.status_code, "internal")
+        if path.startswith(("/api/", "/admin/")) or path in ("/api", "/admin"):
+            return error(exc.status_code, code, headers=exc.headers)
+        if exc.status_code == 404:
+            return views.not_found_page(request)
+        return PlainTextResponse(message_for(code), exc.status_code, headers=exc.headers)
+
+    def metrics_text(request: Request) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
+    async def admin_action(request: Request) -> Response:
+        if not settings.admin_token:
+            return error(404, "not_found")  # off by default: as if the route did not exist
+        if not admin.token_ok(settings, request.headers.get("authorization")):
+            return error(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        action = request.path_params["action"]
+        if action not in admin.ACTIONS:
+            return error(404, "not_found")
+        try:
+            pid = await run_in_threadpool(jobs.start, action)
+        except IndexBusy:
+            return error(409, "busy")
+        return JSONResponse({"status": "started", "action": action, "pid": pid}, 202)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         if request.url.path.startswith("/api/"):
-            return error(500, "internal", "internal error")
-        return Response("Lỗi máy chủ", status_code=500, media_type="text/plain; charset=utf-8")
+            return error(500, "internal")
+        return PlainTextResponse(message_for("internal"), status_code=500)
 
     # Compressed responses matter on slow mobile connections (a results page: ~22 KB → ~7 KB).
-    middleware = [Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1000)]
+    metrics = Metrics(DataDir(Path(settings.data_dir)), lambda: engine.generation().view.doc_count)
+    middleware = [
+        Middleware(CountRequests, metrics=metrics),
+        Middleware(SecurityHeaders),
+        Middleware(GZipMiddleware, minimum_size=1000),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -140,6 +185,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         Route("/api/suggest", api_suggest),
         Route("/healthz", healthz),
         Route("/openapi.json", openapi),
+        Route("/metrics", metrics_text),
+        Route("/admin/{action}", admin_action, methods=["POST"]),
         Route("/embed", views.embed_page),
         Route("/van-ban/{id:path}", views.document_page, name="document_page"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -156,10 +203,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={IndexMissing: no_index, 500: server_error},
+        exception_handlers={
+            IndexMissing: no_index,
+            HTTPException: http_error,
+            500: server_error,
+        },
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.admin_jobs = jobs
     return app
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from search.errors import MESSAGES
+
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
 _ERROR = {
@@ -11,11 +13,15 @@ _ERROR = {
     "properties": {
         "error": {
             "type": "object",
-            "properties": {"code": _STR, "message": _STR},
+            "properties": {
+                "code": {"enum": sorted(MESSAGES), "description": "English, for programs"},
+                "message": {"type": "string", "description": "Vietnamese, for people"},
+            },
             "required": ["code", "message"],
         }
     },
 }
+_JSON_ERROR = {"application/json": {"schema": _ERROR}}
 
 
 def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -119,5 +125,28 @@ OPENAPI: dict[str, Any] = {
             }
         },
         "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "ok"}}}},
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus text: requests, latency, index size, crawls, OCR queue",
+                "responses": {"200": {"description": "text/plain; version=0.0.4"}},
+            }
+        },
+        "/admin/{action}": {
+            "post": {
+                "summary": "Start `reindex` (index rebuild) or `crawl`; needs admin_token",
+                "parameters": [
+                    {"name": "action", "in": "path", "required": True,
+                     "schema": {"enum": ["reindex", "crawl"]}},
+                ],
+                "security": [{"bearer": []}],
+                "responses": {
+                    "202": {"description": "{status: started, action, pid}"},
+                    "401": {"description": "missing or wrong token", "content": _JSON_ERROR},
+                    "404": {"description": "no admin_token configured", "content": _JSON_ERROR},
+                    "409": {"description": "a writer is at work", "content": _JSON_ERROR},
+                },
+            }
+        },
     },
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
 }

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import socket
+import tempfile
+from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -50,6 +53,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["TRACUU_DATA_DIR"] = str(settings.data_dir)
         if settings.cors_origins:
             os.environ["TRACUU_CORS_ORIGINS"] = ",".join(settings.cors_origins)
+        for name in ("public_url", "admin_token"):
+            if getattr(settings, name):
+                os.environ[f"TRACUU_{name.upper()}"] = getattr(settings, name)
+        # Each worker counts its requests in a file there; /metrics sums them (search.metrics).
+        from search.metrics import prepare_multiprocess
+
+        metrics_dir = Path(tempfile.mkdtemp(prefix="tracuu-metrics-"))  # private (0700), fresh
+        prepare_multiprocess(metrics_dir)
         config = uvicorn.Config(
             "search.app:app_from_env",
             factory=True,
@@ -59,8 +70,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             log_level="warning",
         )
         print(f"tracuu: serving {settings.data_dir} on http://{host}:{port}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            Multiprocess(config, sockets=[listening_socket(host, port)]).run()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                Multiprocess(config, sockets=[listening_socket(host, port)]).run()
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         return 0
     from search.app import create_app
 

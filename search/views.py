@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,7 +19,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import NoMatchFound
 
 from indexer.config import Settings
+from indexer.text import fold_lower
+from search import query as qb
 from search.engine import Engine
+from search.errors import message_for
 from search.params import InvalidParam, parse_search_params
 from search.types import Hit, SearchRequest, SearchResult
 
@@ -33,16 +39,13 @@ FILTER_LABELS = {
 }
 SORT_LABELS = {"relevance": "Phù hợp nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
 EXAMPLES = ("Ủy ban nhân dân", "dan van", "UBND", "phòng chống tham nhũng", "123/KH-UBND")
-# The API's messages are English; the page speaks Vietnamese.
-PARAM_ERRORS = {
-    "invalid_page": "Số trang không hợp lệ.",
-    "invalid_size": "Số kết quả mỗi trang không hợp lệ.",
-    "invalid_sort": "Cách sắp xếp không hợp lệ.",
-    "invalid_from": "Ngày bắt đầu không hợp lệ (dạng năm-tháng-ngày).",
-    "invalid_to": "Ngày kết thúc không hợp lệ (dạng năm-tháng-ngày).",
-    "invalid_range": "Ngày bắt đầu phải trước ngày kết thúc.",
-}
-NO_INDEX = "Chưa có dữ liệu để tìm kiếm: hãy nhập bài viết trước (tracuu index import)."
+NO_INDEX = message_for("no_index")
+NOT_FOUND = "Không có trang này. Hãy tìm bằng ô tìm kiếm ở trên."
+# An entity left escaped in the source text ("TTNCKT&amp;QLMT" in imported articles): shown as
+# the character it names, never as "&amp;".
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ESCAPED_ENTITY = re.compile(r"&amp;(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31};)")
+_WORD = r"[^\W_]"
 KNOWN_PARAMS = ("q", "page", "sort", *FILTERS)
 
 
@@ -65,6 +68,65 @@ def vn_number(n: int) -> str:
 def vn_seconds(ms: float) -> str:
     """23.4 (ms) → '0,02' (seconds, Vietnamese decimal comma)."""
     return f"{ms / 1000:.2f}".replace(".", ",")
+
+
+def plain(text: str | None) -> str:
+    """Text with leftover HTML entities turned into their characters (to be escaped once)."""
+    if not text or "&" not in text:
+        return text or ""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def unescape_twice(markup: str) -> Markup:
+    """Snippet HTML whose text held an entity: '&amp;amp;' → '&amp;' (still escaped, shows '&')."""
+    return Markup(_ESCAPED_ENTITY.sub(r"&\1", markup))
+
+
+def highlight(text: str, terms: frozenset[str]) -> Markup:
+    """`text` escaped, whole words matching the query in <mark> (adjacent ones in one mark).
+
+    A term typed with diacritics marks that spelling only (case aside); one typed without marks
+    any accenting of it ("dan" marks "dân" and "dần").
+    """
+    text = unicodedata.normalize("NFC", plain(text))
+    lower, folded = text.lower(), fold_lower(text)
+    spans: list[tuple[int, int]] = []
+    for haystack, group in (
+        (lower, {t.lower() for t in terms if t and fold_lower(t) != t.lower()}),
+        (folded, {t.lower() for t in terms if t and fold_lower(t) == t.lower()}),
+    ):
+        if not group or len(haystack) != len(text):
+            continue
+        alternation = "|".join(map(re.escape, sorted(group, key=len, reverse=True)))
+        pattern = re.compile(rf"(?<!{_WORD})(?:{alternation})(?!{_WORD})")
+        spans += [m.span() for m in pattern.finditer(haystack)]
+    runs: list[list[int]] = []
+    for a, b in sorted(spans):
+        if runs and a <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], b)
+        elif runs and text[runs[-1][1] : a].strip(" ") == "":
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    out, pos = [], 0
+    for a, b in runs:
+        out.append(html.escape(text[pos:a], quote=False))
+        out.append(f"<mark>{html.escape(text[a:b], quote=False)}</mark>")
+        pos = b
+    out.append(html.escape(text[pos:], quote=False))
+    return Markup("".join(out))
+
+
+def showing_for(result: SearchResult) -> str | None:
+    """The query the results were run for instead of the typed one, when the engine says so.
+
+    The ranking side adds this to SearchResult ("showing results for"); until it has, None.
+    """
+    for name in ("showing_for", "showing", "corrected", "interpreted"):
+        value = getattr(result, name, None)
+        if isinstance(value, str) and value.strip() and value.strip() != result.query.strip():
+            return value.strip()
+    return None
 
 
 def page_numbers(page: int, last: int) -> list[int | None]:
@@ -112,10 +174,11 @@ class PageViews:
         self.env.filters["vn_date"] = vn_date
         self.env.filters["vn_number"] = vn_number
         self.env.filters["vn_seconds"] = vn_seconds
+        self.env.filters["plain"] = plain
 
     def _render(self, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-        html = self.env.get_template(name).render(**ctx)
-        return HTMLResponse(html, status_code=status)
+        page = self.env.get_template(name).render(**ctx)
+        return HTMLResponse(page, status_code=status)
 
     def search_page(self, request: Request) -> Response:
         params = {k: v for k, v in request.query_params.items() if k in KNOWN_PARAMS}
@@ -124,7 +187,7 @@ class PageViews:
         try:
             req = parse_search_params(params, default_size=PAGE_SIZE)
         except InvalidParam as exc:
-            error = PARAM_ERRORS.get(exc.code, "Tham số tìm kiếm không hợp lệ.")
+            error = message_for(exc.code)
             status = 400
             params = {"q": params.get("q", "")}
             req = parse_search_params(params, default_size=PAGE_SIZE)
@@ -137,6 +200,10 @@ class PageViews:
         params = {"q": (request.query_params.get("q") or "")[:200]}
         req = SearchRequest(q=params["q"])
         return self._search_html(request, params, req, None, {}, NO_INDEX, 503)
+
+    def not_found_page(self, request: Request) -> Response:
+        """A Vietnamese 404 page with the search box."""
+        return self._search_html(request, {"q": ""}, SearchRequest(), None, {}, NOT_FOUND, 404)
 
     def _search_html(
         self,
@@ -179,46 +246,69 @@ class PageViews:
             drop_filters_url=link(**dict.fromkeys(FILTERS), page=None),
             sort_labels=SORT_LABELS,
             examples=EXAMPLES,
-            hit_url=lambda h: self._hit_url(request, h),
-            mark=lambda s: Markup(s),  # snippets are escaped by search.snippet, only <mark> added
+            hit_url=lambda h: self._hit_url(request, h, req.q),
+            showing_for=showing_for,
+            mark=unescape_twice,  # snippets are escaped by search.snippet, only <mark> added
         )
 
     @staticmethod
-    def _hit_url(request: Request, hit: Hit) -> str:
-        """The original page; without one, the stored article (HTML page when routed, else JSON)."""
+    def _hit_url(request: Request, hit: Hit, q: str = "") -> str:
+        """The original page; without one, the stored article (HTML page when routed, else JSON).
+
+        The stored article's page carries the query (?q=) to highlight it and refill the box.
+        """
         if hit.url and hit.url.startswith(("http://", "https://")):
             return hit.url
         try:
-            return str(request.url_for("document_page", id=hit.id).path)
+            path = str(request.url_for("document_page", id=hit.id).path)
         except NoMatchFound:
             return str(request.url_for("api_document", id=hit.id).path)
+        return path + ("?" + urlencode({"q": q.strip()}) if q.strip() else "")
 
     def document_page(self, request: Request) -> Response:
         """A stored article as a Vietnamese page (for articles that have no original URL)."""
         art = self.engine.document(request.path_params["id"])
+        q = (request.query_params.get("q") or "")[:500]
+        back = _back(request, q)
         if art is None:
-            return self._render("document.html", status=404, art=None, back=_back(request))
+            return self._render("document.html", status=404, art=None, back=back, q=q)
+        terms = qb.parse(q).highlight_terms() if q.strip() else frozenset()
         return self._render(
             "document.html",
             art=art,
-            paragraphs=[p for p in art.body.split("\n") if p.strip()],
-            back=_back(request),
+            q=q,
+            title=highlight(art.title, terms),
+            paragraphs=[highlight(p, terms) for p in art.body.split("\n") if p.strip()],
+            back=back,
         )
 
     def embed_page(self, request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
-        snippet = (
-            f'<form action="{base}/search" method="get" accept-charset="utf-8" role="search">'
-            '<input name="q" type="search" placeholder="Tìm tin tức, văn bản…" '
-            'aria-label="Tìm kiếm" required><button type="submit">Tìm</button></form>'
-        )
+        """The embed snippet, pointing at the configured public URL (never the Host header)."""
+        base = public_base(self.settings.public_url)
+        snippet = embed_snippet(base) if base else ""
         return self._render("embed.html", base=base, snippet=snippet)
 
 
-def _back(request: Request) -> str:
+def public_base(url: str) -> str:
+    """The configured public URL as 'https://host[/prefix]', or '' when unset or not http(s)."""
+    url = url.strip().rstrip("/")
+    return url if re.fullmatch(r"https?://[^\s\"'<>/?#]+(/[^\s\"'<>?#]*)?", url) else ""
+
+
+def embed_snippet(base: str) -> str:
+    """The one-line search form a portal pastes into its pages."""
+    action = html.escape(base + "/search")
+    return (
+        f'<form action="{action}" method="get" accept-charset="utf-8" role="search">'
+        '<input name="q" type="search" placeholder="Tìm tin tức, văn bản…" '
+        'aria-label="Tìm kiếm" required><button type="submit">Tìm</button></form>'
+    )
+
+
+def _back(request: Request, q: str = "") -> str:
     """Where 'back to results' goes: the results page the visitor came from, if it was ours."""
     ref = request.headers.get("referer", "")
     base = str(request.base_url)
     if ref.startswith(base) and "/search" in ref:
         return "/" + ref[len(base) :].lstrip("/")
-    return "/"
+    return url_with({"q": q.strip()}) if q.strip() else "/"

@@ -1,8 +1,22 @@
 // Progressive enhancement only: the page works without this file.
 // 1. Type-ahead from /api/suggest on the search box (ARIA 1.2 combobox: arrows, Enter, Escape).
 // 2. "Copy" button on the embed page.
+// 3. Filters apply as soon as one is chosen (the "apply" button is hidden by style.css).
 (function () {
   "use strict";
+
+  document.documentElement.className += " js";
+  var filters = document.querySelector("details.filters");
+  if (filters) {
+    var form = filters.closest("form");
+    filters.querySelectorAll("select, input").forEach(function (el) {
+      el.addEventListener("change", function () {
+        // A date being typed fires "change" on each complete value: wait for a valid one.
+        if (el.type === "date" && el.value && !el.checkValidity()) return;
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      });
+    });
+  }
 
   var input = document.getElementById("q");
   var list = document.getElementById("goi-y");

@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 
 from indexer.config import Settings
 from indexer.store import Store
+from search.errors import MESSAGES
 from tests.conftest import ARTICLES, LiveServer, build_data_dir
 
 
@@ -150,6 +151,61 @@ def test_invalid_parameters_are_400(live_server: LiveServer, params: dict[str, s
     assert r.status_code == 400
     body = r.json()
     assert set(body["error"]) == {"code", "message"}
+    code, message = body["error"]["code"], body["error"]["message"]
+    assert code in (f"invalid_{next(iter(params))}", "invalid_range")
+    assert not message.isascii(), message  # Vietnamese, with its diacritics
+    assert message == MESSAGES[code]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [("GET", "/api/khong-co", 404, "not_found"), ("GET", "/api/", 404, "not_found"),
+     ("GET", "/api/search/them", 404, "not_found"), ("POST", "/api/search", 405,
+     "method_not_allowed"), ("DELETE", "/api/documents/x", 405, "method_not_allowed")],
+    ids=["unknown", "root", "deeper", "post", "delete"],
+)
+def test_unknown_api_routes_answer_json(
+    live_server: LiveServer, method: str, path: str, status: int, code: str
+) -> None:
+    r = httpx.request(method, live_server.url + path, timeout=10)
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == {"error": {"code": code, "message": MESSAGES[code]}}
+
+
+def test_missing_document_is_a_json_404_in_vietnamese(live_server: LiveServer) -> None:
+    r = get(live_server, "/api/documents/không-có")
+    assert r.status_code == 404
+    assert r.json()["error"] == {"code": "document_not_found",
+                                 "message": "Không có bài viết với mã này."}
+
+
+def test_an_empty_index_answers_empty_results(tmp_path: Path) -> None:
+    """A first import with no valid line leaves an empty index: empty answers, never a 500."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\nkhông phải JSON\n', encoding="utf-8")
+    data = build_data_dir(tmp_path / "data", bad)
+    with LiveServer(Settings(data_dir=data)) as server:
+        res = search(server, q="huyện")
+        assert res["total"] == 0 and res["hits"] == []
+        assert search(server, q="", site="a.vn", sort="oldest")["total"] == 0
+        assert get(server, "/api/suggest", q="huy").json()["suggestions"] == []
+        assert get(server, "/healthz").json()["documents"] == 0
+        page = get(server, "/search", q="huyện")
+        assert page.status_code == 200
+        assert "Không tìm thấy kết quả nào" in BeautifulSoup(page.text, "html.parser").get_text()
+        assert get(server, "/").status_code == 200
+        assert get(server, "/metrics").status_code == 200
+
+
+def test_a_data_directory_never_imported_answers_503_in_vietnamese(tmp_path: Path) -> None:
+    with LiveServer(Settings(data_dir=tmp_path / "trong")) as server:
+        r = get(server, "/api/search", q="huyện")
+        assert r.status_code == 503
+        assert r.json()["error"] == {"code": "no_index", "message": MESSAGES["no_index"]}
+        page = get(server, "/search", q="huyện")
+        assert page.status_code == 503 and "Chưa có dữ liệu" in page.text
+        assert get(server, "/healthz").json()["status"] == "no_index"
 
 
 def test_documents_health_openapi_suggest(live_server: LiveServer) -> None:

@@ -111,10 +111,12 @@ def test_search_paginate_filter_suggest_typeahead(
         w.no_sideways_scroll()
         w.shot("3-page2")
 
-        # A filter, from the filter panel; it lands in the URL and the page resets to 1.
+        # A filter, from the filter panel: applied when chosen (no button with JavaScript); it
+        # lands in the URL and the page resets to 1.
         page.click(".filters summary")
-        page.select_option("select[name=site]", "daksong.example.gov.vn")
-        page.click("button.apply")
+        assert not page.locator("button.apply").is_visible()
+        with page.expect_navigation():
+            page.select_option("select[name=site]", "daksong.example.gov.vn")
         page.wait_for_url(re.compile(r"site=daksong"))
         assert w.params()["site"] == ["daksong.example.gov.vn"] and "page" not in w.params()
         sources = page.locator("li.hit .src").all_inner_texts()
@@ -195,5 +197,73 @@ def test_works_without_javascript(browser: Any, server: LiveServer) -> None:
         page.click("button.apply")
         page.wait_for_url(re.compile(r"category="))
         assert page.locator("li.hit").count() > 0
+    finally:
+        ctx.close()
+
+
+AXE_RULES = {"runOnly": {"type": "tag", "values": [
+    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}
+PHONE_PAGES = {
+    "home": "/",
+    "results": "/search?q=huy%E1%BB%87n&site=daksong.example.gov.vn",
+    "empty": "/search?q=xyzqwv",
+    "article": "/van-ban/page-00?q=yen+vy",
+    "embed": "/embed",
+    "not-found": "/khong-co-trang-nay",
+}
+# Links and controls people tap: each at least 44 × 44 CSS pixels on a phone.
+TAP_TARGETS = (".sort a", ".filters summary", ".foot a", ".try a", ".chips a", "nav.pages a",
+               ".back a", ".go")
+
+
+@pytest.mark.parametrize("name", list(PHONE_PAGES), ids=list(PHONE_PAGES))
+def test_phone_page_passes_axe_with_one_h1_and_44px_targets(
+    browser: Any, server: LiveServer, name: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    ctx = browser.new_context(viewport=WIDTHS["phone"], locale="vi-VN", is_mobile=True,
+                              has_touch=True)
+    try:
+        w = Watched(ctx.new_page(), "axe-" + name, WIDTHS["phone"]["width"])
+        w.page.goto(server.url + PHONE_PAGES[name])
+        w.no_sideways_scroll()
+        assert w.page.locator("h1").count() == 1
+        small = []
+        for selector in TAP_TARGETS:
+            for i in range(w.page.locator(selector).count()):
+                box = w.page.locator(selector).nth(i).bounding_box()
+                if box and (box["height"] < 44 or box["width"] < 44):
+                    small.append(f"{selector}[{i}] {box['width']:.0f}×{box['height']:.0f}")
+        assert small == [], small
+        results = Axe().run(w.page, options=AXE_RULES)
+        problems = [f"{v['id']}: {[n['target'] for n in v['nodes']]}"
+                    for v in results.response["violations"]]
+        assert problems == [], problems
+        assert len(results.response["passes"]) > 20  # axe really ran its rules
+        # The 404 page's own status is the one console error a browser reports there.
+        assert [e for e in w.errors if "status of 404" not in e] == [], w.errors
+    finally:
+        ctx.close()
+
+
+def test_article_page_and_print_stylesheet(browser: Any, server: LiveServer) -> None:
+    ctx = browser.new_context(viewport=WIDTHS["phone"], locale="vi-VN")
+    try:
+        page = ctx.new_page()
+        page.goto(server.url + "/van-ban/page-00?q=yen+vy")
+        assert page.locator(".meta .date").inner_text().strip() == "Ngày đăng: 24/06/2021"
+        assert page.input_value("#q") == "yen vy"
+        assert "Yến Vy" in page.locator("article mark").all_inner_texts()
+        page.emulate_media(media="print")
+        assert not page.locator("form[role=search]").is_visible()
+        assert not page.locator(".foot").is_visible()
+        assert page.locator("article h1").is_visible()
+        page.goto(server.url + "/search?q=huy%E1%BB%87n")
+        assert not page.locator(".filters").is_visible()
+        assert page.locator("li.hit").first.is_visible()
+        after = page.evaluate(
+            "getComputedStyle(document.querySelector('li.hit h2 a'), '::after').content")
+        assert "https://" in after  # the printed page keeps where each result lives
     finally:
         ctx.close()

@@ -121,3 +121,34 @@ def test_page_and_suggest_never_fail(client: httpx.Client, q: str) -> None:
 def test_hostile_queries_over_http(live_server: LiveServer, q: str) -> None:
     r = httpx.get(live_server.url + "/api/search", params={"q": q}, timeout=30)
     assert r.status_code == 200, r.text[:200]
+
+
+TRAVERSALS = [
+    "/static/../../../../etc/passwd",
+    "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/static/..%2f..%2f..%2fetc%2fpasswd",
+    "/static/%2e%2e%2f%2e%2e%2fapp.py",
+    "/static/....//....//etc/passwd",
+    "/van-ban/../../../../etc/passwd",
+    "/van-ban/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/api/documents/..%2f..%2f..%2fetc%2fpasswd",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_path_traversal_reads_nothing_outside(live_server: LiveServer, path: str) -> None:
+    """Raw request lines (no client-side normalising): never a file from outside static/."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.endheaders()
+        r = conn.getresponse()
+        body = r.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    assert r.status in (400, 404), (r.status, body[:200])
+    assert "root:" not in body and "create_app" not in body
+    if path.startswith("/api/"):
+        assert r.getheader("content-type") == "application/json"

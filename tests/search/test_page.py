@@ -17,8 +17,22 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from indexer.config import Settings
+from indexer.text import fold_lower
 from search.engine import Engine
-from search.views import PageViews, page_numbers, url_with, vn_date, vn_number, vn_seconds
+from search.types import SearchResult
+from search.views import (
+    PageViews,
+    highlight,
+    page_numbers,
+    plain,
+    public_base,
+    showing_for,
+    unescape_twice,
+    url_with,
+    vn_date,
+    vn_number,
+    vn_seconds,
+)
 from tests.conftest import FIXTURES, LiveServer, build_data_dir, free_port
 
 PAGE_ARTICLES = FIXTURES / "page_articles.jsonl"
@@ -186,8 +200,10 @@ def test_filters_stay_in_the_url_and_can_be_removed(server: LiveServer) -> None:
     dropped_site = query_of(chips["Trang: daksong.example.gov.vn ×"])
     assert "site" not in dropped_site and dropped_site["category"] == ["Pháp luật"]
     assert query_of(chips["Bỏ tất cả bộ lọc"]) == {"q": ["huyện"], "sort": ["newest"]}
-    relevance = one(soup, ".sort a")
-    assert text(relevance) == "Phù hợp nhất"
+    links = {text(a): a for a in soup.select(".sort a")}
+    assert sorted(links) == ["Cũ nhất", "Phù hợp nhất"]  # "Mới nhất" is the current one
+    assert query_of(links["Cũ nhất"]["href"])["sort"] == ["oldest"]
+    relevance = links["Phù hợp nhất"]
     assert "sort" not in query_of(relevance["href"])
     assert query_of(relevance["href"])["site"] == [params["site"]]
 
@@ -277,16 +293,97 @@ def test_bad_parameters_get_a_vietnamese_message(server: LiveServer) -> None:
     assert "trước ngày kết thúc" in text(one(soup, "[role=alert]"))
 
 
-def test_embed_page_gives_a_one_line_get_form(server: LiveServer) -> None:
-    soup = page(server, "/embed")
+def test_embed_page_gives_a_one_line_get_form_to_the_public_url(page_dir: Path) -> None:
+    public = "https://tracuu.example.gov.vn/"
+    with LiveServer(Settings(data_dir=page_dir, public_url=public)) as s:
+        # A forged Host header must not end up in the code a portal copies.
+        r = httpx.get(s.url + "/embed", headers={"Host": "evil.example"}, timeout=10)
+    soup = BeautifulSoup(r.text, "html.parser")
     code = one(soup, "textarea#ma-nhung").get_text()
-    assert "\n" not in code.strip()
+    assert "\n" not in code.strip() and "evil" not in r.text
     form = one(BeautifulSoup(code, "html.parser"), "form")
-    assert form["action"] == server.url + "/search"
+    assert form["action"] == "https://tracuu.example.gov.vn/search"
     assert form["method"] == "get" and form["accept-charset"] == ["utf-8"]
     assert one(form, "input")["name"] == "q"
     assert one(soup, "label[for=ma-nhung]")
-    assert one(soup, "form.demo")["action"] == server.url + "/search"
+    assert one(soup, "form.demo")["action"] == "/search"  # the try-out stays on this site
+
+
+def test_embed_page_without_public_url_says_so(server: LiveServer) -> None:
+    r = httpx.get(server.url + "/embed", headers={"Host": "evil.example"}, timeout=10)
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert not soup.select("textarea") and "evil" not in r.text
+    assert "public_url" in text(one(soup, "p.error"))
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [("https://tracuu.example.gov.vn/", "https://tracuu.example.gov.vn"),
+     ("http://10.0.0.5:8000/tra-cuu", "http://10.0.0.5:8000/tra-cuu"),
+     ("", ""), ("javascript:alert(1)", ""), ('https://x.vn/"><script>', "")],
+    ids=["https", "prefix", "unset", "javascript", "markup"],
+)
+def test_public_base(url: str, base: str) -> None:
+    assert public_base(url) == base
+
+
+def test_form_action_is_self_only(server: LiveServer) -> None:
+    csp = fetch(server, "/").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["form-action"] == "'self'"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/", 200), ("/search?q=huy%E1%BB%87n", 200), ("/search?q=xyzqwv", 200),
+     ("/search?q=huy%E1%BB%87n&from=x", 400), ("/embed", 200), ("/van-ban/page-00", 200),
+     ("/van-ban/khong-co", 404), ("/khong-co-trang-nay", 404)],
+    ids=["home", "results", "empty", "bad-param", "embed", "article", "no-article", "404"],
+)
+def test_one_h1_per_page(server: LiveServer, path: str, status: int) -> None:
+    r = httpx.get(server.url + path, timeout=10)
+    assert r.status_code == status
+    assert len(BeautifulSoup(r.text, "html.parser").find_all("h1")) == 1
+
+
+def test_unknown_page_is_a_vietnamese_page_with_the_search_box(server: LiveServer) -> None:
+    soup = page(server, "/khong-co-trang-nay", status=404)
+    assert "Không có trang này" in text(one(soup, "[role=alert]"))
+    assert one(soup, "form[role=search]")["action"] == "/search"
+
+
+def test_oldest_sort_is_offered_and_orders_by_date(server: LiveServer) -> None:
+    soup = page(server, q="huyện")
+    links = {text(a): a["href"] for a in soup.select(".sort a")}
+    assert query_of(links["Cũ nhất"]) == {"q": ["huyện"], "sort": ["oldest"]}
+    soup = page(server, q="huyện", sort="oldest", size="50")
+    assert text(one(soup, ".sort [aria-current]")) == "Cũ nhất"
+    days = [t["datetime"] for t in soup.select("li.hit time")]
+    assert days == sorted(days) and len(days) > 3
+
+
+def test_showing_for_is_rendered_when_the_engine_gives_it() -> None:
+    result = SearchResult(query="dan van", total=0, page=1, size=10, took_ms=1.0)
+    assert showing_for(result) is None  # the field is absent until the ranking side adds it
+    result.showing_for = "dân vận"  # type: ignore[attr-defined]
+    assert showing_for(result) == "dân vận"
+    result.showing_for = "dan van"  # type: ignore[attr-defined]
+    assert showing_for(result) is None  # the same query is no news
+
+
+def test_filters_auto_apply_hook_and_button_without_js(server: LiveServer) -> None:
+    soup = page(server, q="huyện")
+    assert one(soup, "details.filters button.apply[type=submit]")  # no JavaScript: a button
+    css = fetch(server, "/static/style.css").text
+    assert ".js .filters .apply{display:none}" in css
+    assert "requestSubmit" in fetch(server, "/static/app.js").text
+
+
+def test_print_stylesheet_hides_the_chrome(server: LiveServer) -> None:
+    css = fetch(server, "/static/style.css").text
+    printed = css[css.index("@media print{") :]
+    for hidden in (".box", ".filters", ".foot", ".pages"):
+        assert hidden in printed.split("{display:none")[0]
 
 
 def test_first_results_page_weighs_under_50_kb(server: LiveServer) -> None:
@@ -321,12 +418,16 @@ def test_hits_without_url_link_to_the_stored_article(tmp_path: Path) -> None:
         r = httpx.get(base + "/search", params={"q": "dân vận"})
         soup = BeautifulSoup(r.text, "html.parser")
         href = one(soup, "li.hit h2 a")["href"]
-        assert href == "/van-ban/vntc-1"
+        assert href == "/van-ban/vntc-1?q=d%C3%A2n+v%E1%BA%ADn"
         assert not soup.select("li.hit time")
         doc = BeautifulSoup(httpx.get(base + href).text, "html.parser")
         assert text(one(doc, "h1")) == "Hội nghị dân vận khéo"
         assert [text(p) for p in doc.select("article > p")][-2:] == [
             "Ban Dân vận Huyện ủy.", "Đoạn hai."]
+        # The query is highlighted (title and body) and stays in the page's search box.
+        assert [text(m) for m in doc.select("article mark")] == ["dân vận", "Dân vận"]
+        assert one(doc, "form[role=search] #q")["value"] == "dân vận"
+        assert "không rõ" in text(one(doc, ".meta .date"))  # no date known: said so
         assert httpx.get(base + "/van-ban/khong-co").status_code == 404
     finally:
         server.should_exit = True
@@ -340,3 +441,46 @@ def test_a_page_past_the_end_helps_back_to_the_first(server: LiveServer) -> None
     assert "ở trang 40" in text(empty)
     back = [a for a in empty.select("a") if "trang kết quả đầu tiên" in text(a)]
     assert back and query_of(back[0]["href"]) == {"q": ["huyện"]}
+
+
+def test_article_page_shows_date_search_box_and_highlights(server: LiveServer) -> None:
+    soup = page(server, "/van-ban/page-00", q="yen vy")
+    date_ = one(soup, ".meta .date time")
+    assert date_["datetime"] == "2021-06-24" and text(date_) == "24/06/2021"
+    assert one(soup, "form[role=search] input#q")["value"] == "yen vy"
+    marks = [text(m) for m in soup.select("article mark")]
+    assert "Yến Vy" in marks and all(fold_lower(m) in ("yen", "vy", "yen vy") for m in marks)
+    assert query_of(one(soup, "p.back a")["href"]) == {"q": ["yen vy"]}
+
+
+def test_highlight_marks_whole_words_only_and_escapes() -> None:
+    out = highlight("Ban Dân vận <b>dân</b> vẫn; dânvận", frozenset({"dân", "vận"}))
+    assert out == "Ban <mark>Dân vận</mark> &lt;b&gt;<mark>dân</mark>&lt;/b&gt; vẫn; dânvận"
+    out = highlight("Ban Dân vận, dân vẫn", frozenset({"dan", "van"}))  # typed unaccented
+    assert out == "Ban <mark>Dân vận</mark>, <mark>dân vẫn</mark>"
+    assert highlight("A&amp;B", frozenset()) == "A&amp;B"  # shows "A&B"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("TTNCKT&amp;QLMT", "TTNCKT&QLMT"), ("a &amp;amp; b", "a &amp; b"), ("&lt;b&gt;", "<b>"),
+     ("AT&T", "AT&T"), ("&#273;", "đ"), ("", "")],
+)
+def test_plain_turns_leftover_entities_into_characters(raw: str, shown: str) -> None:
+    assert plain(raw) == shown
+
+
+def test_unescape_twice_keeps_markup_escaped() -> None:
+    assert unescape_twice("A&amp;amp;B &amp;lt;script&amp;gt; <mark>x</mark>") == (
+        "A&amp;B &lt;script&gt; <mark>x</mark>")
+
+
+def test_ampersand_entities_never_show_literally(live_server: LiveServer) -> None:
+    r = httpx.get(live_server.url + "/search", params={"q": "TTNCKT"}, timeout=10)
+    soup = BeautifulSoup(r.text, "html.parser")
+    snips = [p.get_text() for p in soup.select("li.hit p.snip")]
+    assert any("TTNCKT&QLMT" in s for s in snips), snips
+    assert "&amp;" not in soup.get_text()
+    href = one(soup, "li.hit h2 a")["href"]
+    doc = BeautifulSoup(httpx.get(live_server.url + href, timeout=10).text, "html.parser")
+    assert "TTNCKT&QLMT" in one(doc, "article").get_text() and "&amp;" not in doc.get_text()
