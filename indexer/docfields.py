@@ -16,6 +16,7 @@ from datetime import date
 
 from indexer.document import Article
 from indexer.officialdoc import find_number, number_key, read_header
+from indexer.text import fold, normalize
 
 HEADER_CHARS = 4000  # a document's header stands on its first page
 _TITLE_DATE = re.compile(
@@ -59,6 +60,42 @@ def signed_date(article: Article) -> str | None:
         if header.key or header.doc_type or header.issuer:
             return None  # this document's header, without a readable date
     return None
+
+
+_UNIT_WORDS = {"TINH": "tỉnh", "HUYEN": "huyện", "THANH PHO": "thành phố", "THI XA": "thị xã",
+               "QUAN": "quận", "XA": "xã", "PHUONG": "phường"}
+_UNIT_IN_LINE = re.compile(r"\b(THANH PHO|THI XA|TINH|HUYEN|QUAN|PHUONG|XA)\b")
+_RIGHT_COLUMN = re.compile(r"CONG\s*HOA|DOC\s*LAP|\bS[O6]\s*:")
+_PLACED = re.compile(r"\b(tỉnh|huyện|thành phố|thị xã|quận|xã|phường|thị trấn)\b|\b(huyện|tỉnh|"
+                     r"thành|đảng|xã) ủy\b", re.IGNORECASE)
+
+
+def _first_page(article: Article) -> str:
+    for att in article.attachments:
+        first = (att.pages[0] if att.pages else att.text)[:HEADER_CHARS]
+        if first.strip():
+            return first
+    return ""
+
+
+def issuing_body(article: Article) -> str | None:
+    """The issuing body with its place: a header's "SỞ TÀI CHÍNH" under "UBND TỈNH ĐẮK NÔNG"
+    dated "Đắk Nông, ngày …" is "Sở Tài chính tỉnh Đắk Nông" (a province holds many "Sở Tài
+    chính" of its own, one per former province); a body naming its place is kept as it is."""
+    issuer = article.issuer
+    if not issuer or _PLACED.search(issuer):
+        return issuer
+    first = _first_page(article)
+    place = read_header(first).place if first else None
+    if not place:
+        return issuer
+    unit = "tỉnh" if fold(issuer).lower().startswith("so ") else None
+    for line in normalize(first).split("\n")[:6]:
+        left = _RIGHT_COLUMN.split(fold(line).upper(), maxsplit=1)[0]  # not the motto's "XÃ"
+        m = _UNIT_IN_LINE.search(left)
+        if unit is None and m:
+            unit = _UNIT_WORDS[m.group(1)]
+    return f"{issuer} {unit} {place}" if unit else issuer
 
 
 def is_document(article: Article) -> bool:

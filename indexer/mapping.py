@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from indexer.docfields import article_number_keys, is_document, signed_date
+from indexer.docfields import article_number_keys, is_document, issuing_body, signed_date
 from indexer.document import Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
@@ -48,7 +48,7 @@ def index_document(article: Article) -> dict[str, Any]:
     }
     doc.update(document_fields(article, doc["meta"]))
     for name in FACETS:
-        value = getattr(article, name)
+        value = doc["meta"]["issuer"] if name == "issuer" else getattr(article, name)
         if value:
             doc[f"{name}_key"] = facet_key(value)
     dt = article.published_datetime()
@@ -66,7 +66,7 @@ def signed_day(signed: str) -> str:
 def document_fields(article: Article, meta: dict[str, Any]) -> dict[str, Any]:
     """The official-document fields of an article (and what they add to its stored meta)."""
     fields: dict[str, Any] = {"kind_key": KIND_DOCUMENT if is_document(article) else KIND_NEWS}
-    meta["issuer"] = article.issuer
+    meta["issuer"] = issuing_body(article)
     meta["files"] = [[a.name or a.title, a.sha256, a.stored] for a in article.attachments]
     keys = article_number_keys(article)
     if keys:

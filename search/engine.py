@@ -29,7 +29,7 @@ from indexer.mapping import FACETS, check_version
 from indexer.whoosh_seam import IndexView
 from search import query as qb
 from search.facets import FacetTable
-from search.filehits import best_file_page, marked
+from search.filehits import best_file_page, text_score
 from search.generation import Facets, Generation
 from search.numbers import number_docs, pinned_rank
 from search.ranking import Ranked, Ranker
@@ -217,7 +217,8 @@ class Engine:
             meta = stored.get("meta") or {}
             art = docs.get(stored["id"])
             snippet = make_snippet(art.body if art else "", terms)
-            in_file = best_file_page(art, terms, marked(snippet)) if art and terms else None
+            in_file = (best_file_page(art, req.q, terms, text_score(art.body, req.q))
+                       if art and art.attachments and terms else None)
             hits.append(
                 Hit(
                     id=stored["id"],
