@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.config import Settings
 from indexer.errors import IndexMissing
+from search.archive import ArchiveViews
 from search.engine import Engine
 from search.openapi import OPENAPI
 from search.params import InvalidParam, parse_search_params
@@ -72,6 +73,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     """The Starlette app serving settings.data_dir."""
     engine = engine or Engine(settings.data_dir)
     views = PageViews(engine, settings)
+    archive = ArchiveViews(engine, views)
 
     def api_search(request: Request) -> Response:
         try:
@@ -141,6 +143,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/openapi.json", openapi),
         Route("/embed", views.embed_page),
+        Route("/luu-tru/{stored:path}", archive.stored_file, name="stored_file"),
+        Route("/xuat-csv", archive.export_csv, name="export_csv"),
+        Route("/van-ban/{id:path}", archive.document_page, name="archive_document_page"),
         Route("/van-ban/{id:path}", views.document_page, name="document_page"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

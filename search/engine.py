@@ -260,6 +260,15 @@ class Engine:
         """Sites, categories and document types with counts (for the filter menus)."""
         return self.generation().facets(self.db())
 
+    def stored_results(self, req: SearchRequest, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """The total and the stored fields of the first `limit` results (for an export)."""
+        pq = qb.parse(req.q)
+        with self._lock:
+            ranked, page_hits, _, _ = self._ranked(
+                self.generation(), replace(req, page=1, size=limit), pq
+            )
+        return ranked.total, [stored for stored, _ in page_hits]
+
     def file_owner(self, sha256: str) -> tuple[str, str] | None:
         """(article id, original file name) of an archived file some indexed article links."""
         gen = self.generation()

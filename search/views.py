@@ -23,15 +23,19 @@ from search.types import Hit, SearchRequest, SearchResult
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 10
 MAX_PAGE = 500
-FILTERS = ("site", "category", "doc_type", "from", "to")
+FILTERS = ("site", "category", "doc_type", "from", "to", "issuer", "year", "kind")
 FILTER_LABELS = {
     "site": "Trang",
     "category": "Chuyên mục",
     "doc_type": "Loại văn bản",
     "from": "Từ ngày",
     "to": "Đến ngày",
+    "issuer": "Cơ quan ban hành",
+    "year": "Năm ban hành",
+    "kind": "Loại nội dung",
 }
-SORT_LABELS = {"relevance": "Phù hợp nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+SORT_LABELS = {"relevance": "Phù hợp nhất", "newest": "Mới nhất", "oldest": "Cũ nhất",
+               "signed_desc": "Ngày ký mới nhất", "signed_asc": "Ngày ký cũ nhất"}
 EXAMPLES = ("Ủy ban nhân dân", "dan van", "UBND", "phòng chống tham nhũng", "123/KH-UBND")
 # The API's messages are English; the page speaks Vietnamese.
 PARAM_ERRORS = {
@@ -41,6 +45,8 @@ PARAM_ERRORS = {
     "invalid_from": "Ngày bắt đầu không hợp lệ (dạng năm-tháng-ngày).",
     "invalid_to": "Ngày kết thúc không hợp lệ (dạng năm-tháng-ngày).",
     "invalid_range": "Ngày bắt đầu phải trước ngày kết thúc.",
+    "invalid_year": "Năm không hợp lệ (dạng bốn chữ số).",
+    "invalid_kind": "Loại nội dung không hợp lệ.",
 }
 NO_INDEX = "Chưa có dữ liệu để tìm kiếm: hãy nhập bài viết trước (tracuu index import)."
 KNOWN_PARAMS = ("q", "page", "sort", *FILTERS)

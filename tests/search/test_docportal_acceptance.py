@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -17,7 +16,6 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from indexer.config import Settings
 from indexer.document import facet_key
 from indexer.mapping import signed_day
 from indexer.text import fold
@@ -28,24 +26,6 @@ from tests.fixtures.docportal.server import DocPortal
 from tests.search.docportal_archive import crawled_archive
 
 FACETS = ("doc_type", "issuer", "year", "site")
-
-
-@pytest.fixture(scope="module")
-def archive(docportal: DocPortal, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return crawled_archive(docportal, tmp_path_factory.mktemp("docsearch") / "data")
-
-
-@pytest.fixture(scope="module")
-def server(archive: Settings) -> Iterator[LiveServer]:
-    with LiveServer(archive) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def engine(archive: Settings) -> Iterator[Engine]:
-    eng = Engine(archive.data_dir)
-    yield eng
-    eng.close()
 
 
 def page_id(portal: DocPortal, doc: dict[str, Any]) -> str:
