@@ -110,7 +110,7 @@ def test_only_content_addressed_names_of_linked_files_are_served(
 def test_document_view_shows_metadata_text_by_page_and_links(
         client: httpx.Client, engine: Engine, docportal: DocPortal,
         docportal_truth: dict[str, Any]) -> None:
-    doc, art = doc_article(engine, docportal, docportal_truth, "210/BC-UBND")
+    _, art = doc_article(engine, docportal, docportal_truth, "210/BC-UBND")
     r = client.get(f"/van-ban/{quote(art.id, safe='')}")
     assert r.status_code == 200
     html = r.text
