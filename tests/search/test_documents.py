@@ -7,6 +7,8 @@ import csv
 import hashlib
 import io
 import shutil
+import sqlite3
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -16,7 +18,9 @@ import pytest
 from indexer.config import Settings
 from indexer.docfields import issuing_body, query_number, signed_date, title_date
 from indexer.document import Article, Attachment
+from indexer.layout import DataDir
 from indexer.mapping import signed_day
+from indexer.stats import index_stats, ocr_counts
 from search.engine import Engine
 from search.export import MAX_ROWS, csv_bytes
 from search.types import SearchRequest
@@ -236,3 +240,32 @@ def test_facets_count_within_the_query(engine: Engine) -> None:
     part = {v["value"]: v["count"] for v in narrowed.facets["year"]}
     assert 0 < sum(part.values()) <= narrowed.total < everything.total
     assert all(part[y] <= total[y] for y in part)
+
+
+# --- index stats -----------------------------------------------------------------------------
+
+
+def test_index_stats_count_ocr_pages_per_site_and_the_archive(
+        archive: Settings, tmp_path: Path, docportal_truth: dict[str, Any]) -> None:
+    stats = index_stats(archive.data_dir)
+    scans = sum(f["pages"] for f in docportal_truth["files"].values()
+                if f["text"] != "text layer")
+    assert (stats["ocr_pending"], stats["ocr_done"], stats["ocr_failed"]) == (0, scans, 0)
+    assert sum(c["done"] for c in stats["ocr_by_site"].values()) == scans
+    assert set(stats["ocr_by_site"]) <= {"krongno", "cujut"}
+    linked = {a["file"] for d in docportal_truth["documents"] for a in d["attachments"]}
+    assert stats["archive_files"] == len(linked)
+    assert stats["archive_bytes"] == sum((DOCS / f).stat().st_size for f in linked)
+    # A queue with work left and a failure: counted as such (running counts as pending).
+    queue = tmp_path / "ocr.sqlite"
+    shutil.copy(DataDir(archive.data_dir).ocr_queue, queue)
+    with sqlite3.connect(queue) as db:
+        rows = db.execute("SELECT sha256, page FROM pages WHERE state = 'done' LIMIT 3").fetchall()
+        for (sha, page), state in zip(rows, ("pending", "running", "failed"), strict=True):
+            db.execute("UPDATE pages SET state = ? WHERE sha256 = ? AND page = ?",
+                       (state, sha, page))
+    counts = ocr_counts(queue)
+    assert sum(c["pending"] for c in counts.values()) == 2
+    assert sum(c["failed"] for c in counts.values()) == 1
+    assert sum(c["done"] for c in counts.values()) == scans - 3
+    assert ocr_counts(tmp_path / "none.sqlite") == {}
