@@ -86,7 +86,8 @@ class ArchiveViews:
                 "kind": att.kind.upper(),
                 "size_kb": max(1, round(att.size / 1024)) if att.size else None,
                 "url": att.url,
-                "archive": archive_path(att.stored),
+                "archive": archive_path(att.stored)
+                if att.stored and (self.engine.data.files / att.stored).is_file() else "",
                 "status": _status_label(att.status),
                 "pages": [(i + 1, [p for p in text.split("\n") if p.strip()])
                           for i, text in enumerate(pages[:MAX_PAGES_SHOWN])],

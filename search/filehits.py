@@ -52,14 +52,14 @@ def text_score(text: str, q: str) -> float:
 
 def best_file_page(article: Article, q: str, terms: frozenset[str], better_than: float
                    ) -> tuple[str, dict[str, Any]] | None:
-    """(snippet, {name, page, archive, url}) of the attached page holding the query best, if
+    """(snippet, {name, page, archive, url, anchor}) of the attached page holding the query best, if
     it scores more than `better_than`; page is 1-based."""
     words = query_words(q)
     if not words:
         return None
     best: tuple[float, str, int, dict[str, Any]] | None = None
     read = 0
-    for att in article.attachments:
+    for index, att in enumerate(article.attachments):
         pages = att.pages or ([att.text] if att.text else [])
         for i, text in enumerate(pages):
             read += 1
@@ -70,7 +70,8 @@ def best_file_page(article: Article, q: str, terms: frozenset[str], better_than:
             score, at = _page_score(fold_lower(text), words)
             if score > better_than and (best is None or score > best[0]):
                 where = {"name": att.name or att.title or att.url.rsplit("/", 1)[-1],
-                         "page": i + 1, "archive": archive_path(att.stored), "url": att.url}
+                         "page": i + 1, "archive": archive_path(att.stored), "url": att.url,
+                         "anchor": f"tep-{index}-trang-{i + 1}"}
                 best = (score, text, at, where)
     if best is None:
         return None

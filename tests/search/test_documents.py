@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -21,6 +22,7 @@ from indexer.document import Article, Attachment
 from indexer.layout import DataDir
 from indexer.mapping import signed_day
 from indexer.stats import index_stats, ocr_counts
+from indexer.text import fold
 from search.engine import Engine
 from search.export import MAX_ROWS, csv_bytes
 from search.types import SearchRequest
@@ -186,7 +188,14 @@ def test_page_shows_facets_and_where_in_the_file(client: httpx.Client,
                   if ph["page"] == 2)
     html = client.get("/search", params={"q": phrase["phrase"]}).text
     assert 'class="facets"' in html and "Cơ quan ban hành" in html
-    assert ", trang 2</p>" in html
+    assert "trang 2</a></p>" in html
+    # The page link opens the document view at that page, whose text holds the phrase.
+    link = re.search(r'<a href="(/van-ban/[^"#]+)#(tep-\d+-trang-2)">trang 2</a>', html)
+    assert link is not None
+    view = client.get(unquote(link.group(1).replace("&amp;", "&"))).text
+    section = view.split(f'id="{link.group(2)}"', 1)[1].split("</section>", 1)[0]
+    assert " ".join(phrase["folded"].split()) in " ".join(
+        re.findall(r"[^\W_]+", fold(section).lower()))
     html = client.get("/search", params={"kind": "van-ban", "year": "2019"}).text
     assert "Năm ban hành: 2019" in html  # the filter chip
     assert "2019</strong>" in html or "2019 (" in html
