@@ -278,3 +278,11 @@ def test_index_stats_count_ocr_pages_per_site_and_the_archive(
     assert sum(c["failed"] for c in counts.values()) == 1
     assert sum(c["done"] for c in counts.values()) == scans - 3
     assert ocr_counts(tmp_path / "none.sqlite") == {}
+
+
+def test_page_offers_the_signed_date_sorts(client: httpx.Client) -> None:
+    html = client.get("/search", params={"kind": "van-ban"}).text
+    assert "sort=signed_desc" in html and "sort=signed_asc" in html
+    html = client.get("/search", params={"kind": "van-ban", "sort": "signed_desc"}).text
+    assert '<strong aria-current="true">Ngày ký mới nhất</strong>' in html
+    assert 'name="sort" value="signed_desc"' in html  # kept by the search box
