@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= data
-DEMO := demo/vi_news_demo.jsonl.gz
+DEMO := demo/archive_demo.jsonl.gz
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -22,6 +22,7 @@ demo: install $(DATA)/.demo-built
 
 $(DATA)/.demo-built: $(DEMO) $(BIN)/.installed
 	$(BIN)/tracuu --data-dir $(DATA) index import $(DEMO)
+	$(BIN)/python -m bench.make_archive_demo --out $(DEMO) --files-into $(DATA)
 	touch $@
 
 run: demo

@@ -11,15 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from indexer.docfields import article_number_keys, is_document, issuing_body, signed_date
 from indexer.document import Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-FACETS = ("site", "category", "doc_type")  # each also indexed as `<name>_key` for filters
+FACETS = ("site", "category", "doc_type", "issuer")  # each indexed as `<name>_key` (filters)
+KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apart from news
 
 
 def index_document(article: Article) -> dict[str, Any]:
@@ -44,14 +46,40 @@ def index_document(article: Article) -> dict[str, Any]:
             "doc_number": article.doc_number,
         },
     }
+    doc.update(document_fields(article, doc["meta"]))
     for name in FACETS:
-        value = getattr(article, name)
+        value = doc["meta"]["issuer"] if name == "issuer" else getattr(article, name)
         if value:
             doc[f"{name}_key"] = facet_key(value)
     dt = article.published_datetime()
     if dt is not None:
         doc["date"] = dt
     return doc
+
+
+def signed_day(signed: str) -> str:
+    """'2019-08-08' → '20190808'; a partial date sorts at its start ('2019-08' → '20190800')."""
+    digits = signed.replace("-", "")
+    return (digits + "0000")[:8]
+
+
+def document_fields(article: Article, meta: dict[str, Any]) -> dict[str, Any]:
+    """The official-document fields of an article (and what they add to its stored meta)."""
+    fields: dict[str, Any] = {"kind_key": KIND_DOCUMENT if is_document(article) else KIND_NEWS}
+    meta["issuer"] = issuing_body(article)
+    meta["files"] = [[a.name or a.title, a.sha256, a.stored] for a in article.attachments]
+    keys = article_number_keys(article)
+    if keys:
+        fields["number_key"] = " ".join(keys)
+    shas = [a.sha256 for a in article.attachments if a.sha256]
+    if shas:
+        fields["file_sha"] = " ".join(dict.fromkeys(shas))
+    signed = signed_date(article) if is_document(article) else None
+    meta["signed"] = signed
+    if signed:
+        fields["year_key"] = signed[:4]
+        fields["signed_key"] = signed_day(signed)
+    return fields
 
 
 def write_version(folder: Path) -> None:

@@ -6,7 +6,7 @@ index built with another version is refused until `tracuu index rebuild` has run
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, STORED, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from indexer.analysis import VnText
 from indexer.mapping import SCHEMA_VERSION
@@ -37,6 +37,9 @@ STORED_FIELDS = (
     "category",
     "doc_type",
     "doc_number",
+    "issuer",
+    "signed",
+    "files",
 )
 
 
@@ -49,6 +52,12 @@ def build_schema() -> Schema:
         site_key=ID,
         category_key=ID,
         doc_type_key=ID,
+        issuer_key=ID,
+        kind_key=ID,
+        year_key=ID,
+        signed_key=ID,  # signed date as YYYYMMDD (the facets' arrays sort by it)
+        number_key=KEYWORD,  # indexer.officialdoc.number_key of the document's number
+        file_sha=KEYWORD,  # SHA-256 of each attached file (the archive finds its page)
         date=DATETIME(sortable=True),
         meta=STORED,
         **fields,

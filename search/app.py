@@ -24,6 +24,7 @@ from indexer.config import Settings
 from indexer.errors import IndexBusy, IndexMissing
 from indexer.layout import DataDir
 from search import admin
+from search.archive import ArchiveViews
 from search.engine import Engine
 from search.errors import message_for
 from search.metrics import CONTENT_TYPE, CountRequests, Metrics
@@ -84,6 +85,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     engine = engine or Engine(settings.data_dir)
     views = PageViews(engine, settings)
     jobs = admin.Jobs(settings)
+    archive = ArchiveViews(engine, views)
 
     def api_search(request: Request) -> Response:
         try:
@@ -188,6 +190,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         Route("/metrics", metrics_text),
         Route("/admin/{action}", admin_action, methods=["POST"]),
         Route("/embed", views.embed_page),
+        Route("/luu-tru/{stored:path}", archive.stored_file, name="stored_file"),
+        Route("/xuat-csv", archive.export_csv, name="export_csv"),
+        Route("/van-ban/{id:path}", archive.document_page, name="archive_document_page"),
         Route("/van-ban/{id:path}", views.document_page, name="document_page"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

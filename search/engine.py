@@ -28,7 +28,10 @@ from indexer.layout import DataDir
 from indexer.mapping import FACETS, check_version
 from indexer.whoosh_seam import IndexView
 from search import query as qb
+from search.facets import FacetTable
+from search.filehits import best_file_page, text_score
 from search.generation import Facets, Generation
+from search.numbers import number_docs, pinned_rank
 from search.ranking import Ranked, Ranker
 from search.snippet import make_snippet
 from search.types import Hit, SearchRequest, SearchResult
@@ -137,14 +140,18 @@ class Engine:
     def _search(self, req: SearchRequest) -> SearchResult:
         pq = qb.parse(req.q)
         with self._lock:
-            ranked, page_hits, suggestion = self._ranked(self.generation(), req, pq)
-        return self._with_snippets(req, pq, ranked.total, page_hits, suggestion)
+            ranked, page_hits, suggestion, facets = self._ranked(self.generation(), req, pq)
+        result = self._with_snippets(req, pq, ranked.total, page_hits, suggestion)
+        result.facets = facets
+        return result
 
     @staticmethod
     def _filter_docs(ranker: Ranker, req: SearchRequest) -> np.ndarray | None:
         terms = [
             (f"{name}_key", facet_key(getattr(req, name))) for name in FACETS if getattr(req, name)
         ]
+        terms += [(field, value) for field, value in (("year_key", req.year),
+                                                      ("kind_key", req.kind)) if value]
         start = datetime.combine(req.date_from, datetime.min.time()) if req.date_from else None
         end = (
             datetime.combine(req.date_to + timedelta(days=1), datetime.min.time())
@@ -156,12 +163,14 @@ class Engine:
 
     def _ranked(
         self, gen: Generation, req: SearchRequest, pq: qb.ParsedQuery
-    ) -> tuple[Ranked, PageHits, str | None]:
-        """The index phase of a search (under the lock): page of stored fields, suggestion."""
+    ) -> tuple[Ranked, PageHits, str | None, dict[str, Any]]:
+        """The index phase of a search (under the lock): page of stored fields, suggestion,
+        facet counts over every result."""
         ranker = gen.ranker
         allowed = self._filter_docs(ranker, req)
         offset = (req.page - 1) * req.size
         plan = None
+        pinned = number_docs(ranker, req.q, allowed) if not pq.empty else np.zeros(0, np.int64)
         if pq.empty:
             candidates = ranker.live_docs() if allowed is None else allowed
             sort = "newest" if req.sort == "relevance" else req.sort
@@ -169,18 +178,29 @@ class Engine:
             plan = qb.plan(pq, gen.vocabulary(), self.weights)
             sort = req.sort
             candidates = ranker.match(plan)
-            if not len(candidates) and len(pq.units) > 1:
+            if not len(candidates) and not len(pinned) and len(pq.units) > 1:
                 candidates = ranker.match(plan, require_all=False)  # any word, best first
             if allowed is not None:
                 candidates = np.intersect1d(candidates, allowed, True)
-        ranked = ranker.rank(candidates, plan, offset, req.size, sort)
+            if len(pinned):  # a whole number typed in any spelling: its documents first
+                candidates = np.union1d(candidates, pinned)
+        table = gen.facet_table()
+        if sort in ("signed_desc", "signed_asc"):
+            ordered = table.by_signed(candidates, ranker.view.dates(), sort == "signed_desc")
+            page = ordered[offset: offset + req.size]
+            ranked = Ranked([int(d) for d in page], [None] * len(page), len(candidates))
+        elif len(pinned) and sort == "relevance":
+            ranked = pinned_rank(ranker, candidates, pinned, plan, offset, req.size)
+        else:
+            ranked = ranker.rank(candidates, plan, offset, req.size, sort)
+        facets = _facet_dict(table, candidates)
         suggestion = None if pq.empty else gen.speller().suggest(req.q, pq)
         view = gen.view
         page_hits = [
             (view.stored_fields(d), score)
             for d, score in zip(ranked.docnums, ranked.scores, strict=True)
         ]
-        return ranked, page_hits, suggestion
+        return ranked, page_hits, suggestion, facets
 
     def _with_snippets(
         self,
@@ -196,12 +216,15 @@ class Engine:
         for stored, score in page_hits:
             meta = stored.get("meta") or {}
             art = docs.get(stored["id"])
+            snippet = make_snippet(art.body if art else "", terms)
+            in_file = (best_file_page(art, req.q, terms, text_score(art.body, req.q))
+                       if art and art.attachments and terms else None)
             hits.append(
                 Hit(
                     id=stored["id"],
                     url=meta.get("url"),
                     title=stored.get("title", ""),
-                    snippet=make_snippet(art.body if art else "", terms),
+                    snippet=in_file[0] if in_file else snippet,
                     published=meta.get("published"),
                     site=meta.get("site"),
                     category=meta.get("category"),
@@ -209,6 +232,9 @@ class Engine:
                     doc_number=meta.get("doc_number"),
                     author=meta.get("author"),
                     score=round(score, 4) if score is not None else None,
+                    issuer=meta.get("issuer"),
+                    signed=meta.get("signed"),
+                    attachment=in_file[1] if in_file else None,
                 )
             )
         return SearchResult(
@@ -234,6 +260,28 @@ class Engine:
         """Sites, categories and document types with counts (for the filter menus)."""
         return self.generation().facets(self.db())
 
+    def stored_results(self, req: SearchRequest, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """The total and the stored fields of the first `limit` results (for an export)."""
+        pq = qb.parse(req.q)
+        with self._lock:
+            ranked, page_hits, _, _ = self._ranked(
+                self.generation(), replace(req, page=1, size=limit), pq
+            )
+        return ranked.total, [stored for stored, _ in page_hits]
+
+    def file_owner(self, sha256: str) -> tuple[str, str] | None:
+        """(article id, original file name) of an archived file some indexed article links."""
+        gen = self.generation()
+        with self._lock:
+            ids = gen.ranker.docs((("file_sha", sha256),))
+            if not len(ids):
+                return None
+            stored = gen.view.stored_fields(int(ids[0]))
+        for name, sha, _ in (stored.get("meta") or {}).get("files") or []:
+            if sha == sha256:
+                return stored["id"], name
+        return stored["id"], ""
+
     def close(self) -> None:
         """Close the index and this thread's database connection."""
         with self._lock:
@@ -244,3 +292,11 @@ class Engine:
         if local.db is not None:
             local.db.close()
             local.db = None
+
+
+def _facet_dict(table: FacetTable, docs: np.ndarray) -> dict[str, Any]:
+    """Facet counts as the API gives them: {facet: [{value, label, count}, …]}."""
+    return {
+        name: [{"value": f.value, "label": f.label, "count": f.count} for f in values]
+        for name, values in table.counts(docs).items()
+    }

@@ -25,13 +25,17 @@ class InvalidParam(SearchError):
 MESSAGES = {
     "invalid_page": "Số trang không hợp lệ (một số nguyên từ 1 đến 500).",
     "invalid_size": "Số kết quả mỗi trang không hợp lệ (một số nguyên từ 1 đến 50).",
-    "invalid_sort": "Cách sắp xếp không hợp lệ (relevance, newest hoặc oldest).",
+    "invalid_sort": "Cách sắp xếp không hợp lệ (relevance, newest, oldest, signed_desc hoặc "
+    "signed_asc).",
     "invalid_from": "Ngày bắt đầu không hợp lệ (dạng năm-tháng-ngày, vd 2024-01-31).",
     "invalid_to": "Ngày kết thúc không hợp lệ (dạng năm-tháng-ngày, vd 2024-12-31).",
     "invalid_range": "Ngày bắt đầu phải trước ngày kết thúc.",
     "invalid_site": "Tên trang quá dài.",
     "invalid_category": "Tên chuyên mục quá dài.",
     "invalid_doc_type": "Loại văn bản quá dài.",
+    "invalid_issuer": "Tên cơ quan ban hành quá dài.",
+    "invalid_year": "Năm không hợp lệ (dạng bốn chữ số, vd 2019).",
+    "invalid_kind": "Loại nội dung không hợp lệ (van-ban hoặc tin-tuc).",
     "invalid_param": "Tham số tìm kiếm không hợp lệ.",
     "not_found": "Không có đường dẫn này.",
     "document_not_found": "Không có bài viết với mã này.",

@@ -13,6 +13,7 @@ import threading
 
 from indexer.articles import LISTED, ArticleDB
 from indexer.whoosh_seam import IndexView
+from search.facets import FacetTable
 from search.ranking import PostingsCache, Ranker
 from search.spelling import Speller
 from search.vocab import Vocabulary
@@ -31,6 +32,7 @@ class Generation:
         self._vocab: Vocabulary | None = None
         self._speller: Speller | None = None
         self._facets: Facets | None = None
+        self._facet_table: FacetTable | None = None
 
     def vocabulary(self) -> Vocabulary:
         """The index's accented forms and frequencies (about a second on 45k articles; once)."""
@@ -51,6 +53,13 @@ class Generation:
             if self._facets is None:
                 self._facets = {name: db.distinct(name) for name in LISTED}
             return self._facets
+
+    def facet_table(self) -> FacetTable:
+        """Facet ordinals and signed dates of this generation's documents (built once)."""
+        with self._lock:
+            if self._facet_table is None:
+                self._facet_table = FacetTable(self.view)
+            return self._facet_table
 
     def reopened(self) -> Generation:
         """The next generation of the same index folder (unchanged segments carried over)."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from indexer.mapping import KIND_DOCUMENT, KIND_NEWS
 from search.errors import InvalidParam
 from search.types import SORTS, SearchRequest
 
 MAX_SIZE = 50
 MAX_PAGE = 500
+KINDS = (KIND_DOCUMENT, KIND_NEWS)
 
 __all__ = ["InvalidParam", "parse_search_params"]
 
@@ -46,6 +48,20 @@ def _text(params: Mapping[str, str], name: str, limit: int = 200) -> str | None:
     return raw or None
 
 
+def _year(params: Mapping[str, str]) -> str | None:
+    raw = (params.get("year") or "").strip()
+    if raw and not (len(raw) == 4 and raw.isdigit()):
+        raise InvalidParam("invalid_year", "'year' must be a year written YYYY")
+    return raw or None
+
+
+def _kind(params: Mapping[str, str]) -> str | None:
+    raw = (params.get("kind") or "").strip()
+    if raw and raw not in KINDS:
+        raise InvalidParam("invalid_kind", f"'kind' must be one of {', '.join(KINDS)}")
+    return raw or None
+
+
 def parse_search_params(params: Mapping[str, str], default_size: int = 10) -> SearchRequest:
     """A SearchRequest from query parameters, or InvalidParam."""
     sort = (params.get("sort") or "relevance").strip()
@@ -64,4 +80,7 @@ def parse_search_params(params: Mapping[str, str], default_size: int = 10) -> Se
         date_from=date_from,
         date_to=date_to,
         sort=sort,
+        issuer=_text(params, "issuer"),
+        year=_year(params),
+        kind=_kind(params),
     )

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "signed_desc", "signed_asc")  # signed: date signed
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,13 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
+    issuer: str | None = None
+    year: str | None = None  # the year a document was signed ("2019")
+    kind: str | None = None  # "van-ban" (official documents) or "tin" (news)
 
     def has_filters(self) -> bool:
-        return any((self.site, self.category, self.doc_type, self.date_from, self.date_to))
+        return any((self.site, self.category, self.doc_type, self.date_from, self.date_to,
+                    self.issuer, self.year, self.kind))
 
 
 @dataclass
@@ -42,6 +46,10 @@ class Hit:
     doc_number: str | None
     author: str | None
     score: float | None
+    issuer: str | None = None
+    signed: str | None = None  # the date a document was signed, as its header or title says
+    # Where the match is when it is inside an attached file: {name, page, archive}.
+    attachment: dict[str, Any] | None = None
 
 
 @dataclass
@@ -55,6 +63,8 @@ class SearchResult:
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None
+    # Each facet's values among all results: {facet: [{value, label, count}, …]}.
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,15 +29,19 @@ from search.types import Hit, SearchRequest, SearchResult
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 10
 MAX_PAGE = 500
-FILTERS = ("site", "category", "doc_type", "from", "to")
+FILTERS = ("site", "category", "doc_type", "from", "to", "issuer", "year", "kind")
 FILTER_LABELS = {
     "site": "Trang",
     "category": "Chuyên mục",
     "doc_type": "Loại văn bản",
     "from": "Từ ngày",
     "to": "Đến ngày",
+    "issuer": "Cơ quan ban hành",
+    "year": "Năm ban hành",
+    "kind": "Loại nội dung",
 }
-SORT_LABELS = {"relevance": "Phù hợp nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+SORT_LABELS = {"relevance": "Phù hợp nhất", "newest": "Mới nhất", "oldest": "Cũ nhất",
+               "signed_desc": "Ngày ký mới nhất", "signed_asc": "Ngày ký cũ nhất"}
 EXAMPLES = ("Ủy ban nhân dân", "dan van", "UBND", "phòng chống tham nhũng", "123/KH-UBND")
 NO_INDEX = message_for("no_index")
 NOT_FOUND = "Không có trang này. Hãy tìm bằng ô tìm kiếm ở trên."
