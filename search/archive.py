@@ -21,7 +21,8 @@ from search.engine import Engine
 from search.export import MAX_ROWS, csv_bytes
 from search.filehits import archive_path
 from search.params import InvalidParam, parse_search_params
-from search.views import PageViews, _back
+from search import query as qb
+from search.views import PageViews, _back, highlight
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -78,6 +79,8 @@ class ArchiveViews:
         art = self.engine.document(request.path_params["id"])
         if art is None or not (art.attachments or art.doc_number or art.doc_type):
             return self.views.document_page(request)
+        q = (request.query_params.get("q") or "")[:500]
+        terms = qb.parse(q).highlight_terms() if q.strip() else frozenset()
         files = []
         for att in art.attachments:
             pages = att.pages or ([att.text] if att.text else [])
@@ -89,17 +92,20 @@ class ArchiveViews:
                 "archive": archive_path(att.stored)
                 if att.stored and (self.engine.data.files / att.stored).is_file() else "",
                 "status": _status_label(att.status),
-                "pages": [(i + 1, [p for p in text.split("\n") if p.strip()])
+                "pages": [(i + 1, [highlight(p, terms) for p in text.split("\n") if p.strip()])
                           for i, text in enumerate(pages[:MAX_PAGES_SHOWN])],
                 "more_pages": max(0, len(pages) - MAX_PAGES_SHOWN),
             })
         html = self.views.env.get_template("van_ban.html").render(
             art=art,
+            q=q,
+            title=highlight(art.title, terms),
             issuer=issuing_body(art),
             signed=signed_date(art),
-            paragraphs=[p for p in art.body.split("\n") if p.strip() and p != art.title],
+            paragraphs=[highlight(p, terms) for p in art.body.split("\n")
+                        if p.strip() and p != art.title],
             files=files,
-            back=_back(request),
+            back=_back(request, q),
         )
         return HTMLResponse(html)
 

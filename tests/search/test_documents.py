@@ -131,6 +131,16 @@ def test_document_view_shows_metadata_text_by_page_and_links(
     assert html.count("<h1>") == 1
 
 
+def test_document_view_has_a_search_box_and_marks_the_query(
+        client: httpx.Client, engine: Engine, docportal: DocPortal,
+        docportal_truth: dict[str, Any]) -> None:
+    _, art = doc_article(engine, docportal, docportal_truth, "210/BC-UBND")
+    html = client.get(f"/van-ban/{quote(art.id, safe='')}", params={"q": "báo cáo"}).text
+    assert 'name="q"' in html and 'value="báo cáo"' in html
+    assert "<mark>Báo cáo</mark>" in html or "<mark>báo cáo</mark>" in html
+    assert "<mark>" not in client.get(f"/van-ban/{quote(art.id, safe='')}").text
+
+
 def test_a_news_article_keeps_the_article_page(client: httpx.Client, docportal: DocPortal,
                                                docportal_truth: dict[str, Any]) -> None:
     news = docportal_truth["news"][0]
