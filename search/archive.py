@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from indexer.docfields import issuing_body, signed_date
+from search import query as qb
 from search.engine import Engine
 from search.export import MAX_ROWS, csv_bytes
 from search.filehits import archive_path
 from search.params import InvalidParam, parse_search_params
-from search import query as qb
 from search.views import PageViews, _back, highlight
 
 MEDIA_TYPES = {
