@@ -11,8 +11,9 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from indexer.config import Settings
 from indexer.errors import MissingInput, TracuuError
@@ -55,7 +56,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             for key, value in stats.items():
                 print(f"{key:>22}: {value}")
         return 0
-    with Store(settings.data_dir, procs=settings.index_procs) as store:
+    with Store(
+        settings.data_dir,
+        procs=settings.index_procs,
+        multiprocess_min=settings.index_multiprocess_min,
+    ) as store:
         if args.action == "rebuild":
             n = store.rebuild()
             print(f"rebuilt the index: {n} articles")
@@ -72,14 +77,37 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """--data-dir, --config, -v; after a subcommand they default to SUPPRESS (keep the global)."""
+    options: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+        (("--data-dir",), {"type": Path, "help": "index, crawl state and reports (./data)"}),
+        (("--config",), {"type": Path, "help": "settings and sites (TOML)"}),
+        (("-v", "--verbose"), {"action": "store_true", "help": "log more"}),
+    ]
+    taken = parser._option_string_actions  # a subcommand's own option of that name wins
+    for flags, kwargs in options:
+        if any(flag in taken for flag in flags):
+            continue
+        if suppress:
+            kwargs = {**kwargs, "default": argparse.SUPPRESS}
+        parser.add_argument(*flags, **kwargs)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every parser below `parser` (subcommands, their actions), depth first."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield child
+                yield from _subparsers(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The whole `tracuu` argument parser."""
+    """The whole `tracuu` argument parser; global options work before or after a subcommand."""
     parser = argparse.ArgumentParser(
         prog="tracuu", description="Vietnamese-aware search for district news portals"
     )
-    parser.add_argument("--data-dir", type=Path, help="index, crawl state and reports (./data)")
-    parser.add_argument("--config", type=Path, help="settings and sites (TOML)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    _add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True)
     helps = {
         "crawl": "crawl portals and update the index",
@@ -91,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=helps[name])
         importlib.import_module(module).add_arguments(p)
+    for child in _subparsers(parser):
+        _add_global_options(child, suppress=True)
     return parser
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.articles import ArticleDB
+from indexer.articles import LISTED, ArticleDB
 from indexer.document import Article, facet_key
 from indexer.errors import IndexMissing
 from indexer.layout import DataDir
@@ -107,7 +107,11 @@ class Engine:
         return st.db
 
     def doc_count(self) -> int:
-        return self.generation().view.doc_count
+        try:
+            return self.generation().view.doc_count
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return 0
 
     def warm(self) -> None:
         """Read what the first search would (the vocabulary), before a visitor asks."""
@@ -115,10 +119,28 @@ class Engine:
 
     # -- API --------------------------------------------------------------------------------------
 
+    def _empty_or_raise(self, exc: IndexMissing) -> None:
+        """Return (an empty answer follows) when the data directory is initialised, else raise.
+
+        A data directory whose first import held no valid line, whose first crawl found nothing
+        or whose first import was killed before its index was made live has an article database
+        but no live index: it is empty, not missing. IndexMissing stays for a directory that was
+        never initialised (no article database).
+        """
+        if not self.data.articles_db.exists():
+            raise exc
+
     def search(self, req: SearchRequest) -> SearchResult:
-        """Run a search (cached per index generation)."""
+        """Run a search (cached per index generation); no hits while the index is empty."""
         t0 = time.perf_counter()
-        key = (req, self.generation().key)
+        try:
+            gen_key = self.generation().key
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return SearchResult(
+                query=req.q, total=0, page=req.page, size=req.size, took_ms=0.0, hits=[]
+            )
+        key = (req, gen_key)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -227,12 +249,22 @@ class Engine:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Type-ahead completions of what the user is typing."""
+        try:
+            gen = self.generation()
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return []
         with self._lock:
-            return self.generation().speller().complete(prefix, limit)
+            return gen.speller().complete(prefix, limit)
 
     def facets(self) -> Facets:
         """Sites, categories and document types with counts (for the filter menus)."""
-        return self.generation().facets(self.db())
+        try:
+            gen = self.generation()
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return {name: [] for name in LISTED}
+        return gen.facets(self.db())
 
     def close(self) -> None:
         """Close the index and this thread's database connection."""

@@ -171,13 +171,8 @@ def test_sigkill_mid_import_loses_nothing(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)) == len(objs)
 
 
-def test_parallel_import_matches_single_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_import_matches_single_process(tmp_path: Path) -> None:
     """Big batches go through worker processes; the index holds the same documents and terms."""
-    import indexer.store as store_mod
-
-    monkeypatch.setattr(store_mod, "MULTIPROCESS_MIN", 10)
     base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
     # Whoosh hands documents to its workers 100 at a time: 213 make work for both.
     src = _write_jsonl(
@@ -185,7 +180,7 @@ def test_parallel_import_matches_single_process(
     )
     with Store(tmp_path / "one", procs=1) as store:
         import_files(store, [src])
-    with Store(tmp_path / "two", procs=2) as store:
+    with Store(tmp_path / "two", procs=2, multiprocess_min=10) as store:
         import_files(store, [src])
     # one segment per worker process: the procs=2 store took the worker-process path
     assert index_stats(tmp_path / "one")["segments"] == 1

@@ -1,0 +1,168 @@
+"""Crash trials: SIGKILL of a writer's main process or of one of its indexing processes.
+
+Whatever is killed and when, the next run proceeds (no stale lock, no stuck child) and ends with
+every article present exactly once; a killed child fails its import loudly and marks nothing it
+did not index. Real `tracuu` processes on a real data directory; the worker-process path is
+taken from 50 articles on (TRACUU_INDEX_MULTIPROCESS_MIN) so that a few hundred articles do.
+The random trials are marked slow; `python -m tests.test_crash_trials` prints their table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from indexer.articles import ArticleDB
+from indexer.layout import DataDir
+from indexer.store import open_index_readonly
+from tests.conftest import ARTICLES
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {"TRACUU_INDEX_PROCS": "2", "TRACUU_INDEX_MULTIPROCESS_MIN": "50"}
+
+
+def corpus(path: Path, copies: int) -> list[str]:
+    """A JSONL file of `copies` renamed copies of the fixture articles; their ids."""
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    objs = [dict(a, id=f"{a['id']}-{i}") for i in range(copies) for a in base]
+    path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs), "utf-8")
+    return sorted(o["id"] for o in objs)
+
+
+def tracuu(data: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "indexer.cli", "--data-dir", str(data), *args]
+
+
+def start(cmd: list[str]) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **ENV)
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def run(cmd: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **ENV)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL proc and reap it (closing its pipes)."""
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes of pid (Linux /proc)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+def alive(pid: int) -> bool:
+    """True while pid runs (a zombie counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for_children(proc: subprocess.Popen[str], count: int, timeout: float = 60) -> list[int]:
+    """The first `count` children of proc once they exist (the indexing processes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = children(proc.pid)
+        if len(found) >= count:
+            return found
+        if proc.poll() is not None:
+            raise AssertionError(f"ended before its children started: {proc.returncode}")
+        time.sleep(0.01)
+    raise AssertionError("no indexing processes appeared")
+
+
+def indexed_ids(data: Path) -> list[str]:
+    ix = open_index_readonly(data)
+    try:
+        with ix.searcher() as s:
+            return sorted(f["id"] for f in s.all_stored_fields())
+    finally:
+        ix.close()
+
+
+def pending_ids(data: Path) -> list[str]:
+    db = ArticleDB(DataDir(data).articles_db, readonly=True)
+    try:
+        return sorted(db.pending()[0])
+    finally:
+        db.close()
+
+
+def assert_children_die(pids: list[int], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids):
+        assert time.monotonic() < deadline, f"children outlived their parent: {pids}"
+        time.sleep(0.05)
+
+
+def test_killed_import_takes_its_children_along_and_the_next_run_completes(
+    tmp_path: Path,
+) -> None:
+    data, src = tmp_path / "data", tmp_path / "in.jsonl"
+    ids = corpus(src, 8)
+    proc = start(tracuu(data, "index", "import", str(src)))
+    kids = wait_for_children(proc, 1)
+    kill(proc)
+    assert_children_die(kids)
+    rerun = run(tracuu(data, "index", "import", str(src)))  # no stale lock: exit 0, not 75
+    assert rerun.returncode == 0, rerun.stderr
+    assert indexed_ids(data) == ids  # each exactly once
+    assert pending_ids(data) == []
+
+
+def test_a_killed_indexing_process_fails_the_import_and_marks_nothing(tmp_path: Path) -> None:
+    data, src = tmp_path / "data", tmp_path / "in.jsonl"
+    ids = corpus(src, 8)
+    proc = start(tracuu(data, "index", "import", str(src)))
+    kid = wait_for_children(proc, 1)[0]
+    os.kill(kid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, (out, err)
+    assert "indexing failed" in err and f"pid {kid}" in err
+    assert "imported" not in out
+    # Nothing of the failed write is marked done: all of it is pending, none of it indexed.
+    assert pending_ids(data) == ids
+    live = DataDir(data).live_index()
+    assert live is None or indexed_ids(data) == []
+    rerun = run(tracuu(data, "index", "import", str(src)))
+    assert rerun.returncode == 0, rerun.stderr
+    assert indexed_ids(data) == ids
+    assert pending_ids(data) == []
+
+
+def test_a_killed_rebuild_keeps_the_live_index_and_the_next_rebuild_cleans_up(
+    tmp_path: Path,
+) -> None:
+    data, src = tmp_path / "data", tmp_path / "in.jsonl"
+    ids = corpus(src, 8)
+    assert run(tracuu(data, "index", "import", str(src))).returncode == 0
+    live = DataDir(data).live_index()
+    proc = start(tracuu(data, "index", "rebuild"))
+    kids = wait_for_children(proc, 1)
+    kill(proc)
+    assert_children_die(kids)
+    assert DataDir(data).live_index() == live and indexed_ids(data) == ids
+    half_built = DataDir(data).index_folders()[-1]
+    assert half_built != live
+    again = run(tracuu(data, "index", "rebuild"))
+    assert again.returncode == 0, again.stderr
+    assert not half_built.exists() or DataDir(data).live_index() == half_built
+    assert live is not None and live.exists()  # the previous live folder stays for its readers
+    assert DataDir(data).live_index() != live
+    assert indexed_ids(data) == ids
