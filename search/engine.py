@@ -5,7 +5,9 @@ suggestion) runs under one lock per process: search is bound by the GIL anyway (
 core gives parallelism: `tracuu serve --workers 2`), and the lock lets a new index generation
 replace the old one (and close it) between two searches. Snippets and SQLite reads happen
 outside the lock. The index is checked for a new generation at most once per
-`refresh_interval` seconds, so new articles show up without a restart.
+`refresh_interval` seconds, so new articles show up without a restart; the new generation is
+prepared (vocabulary, speller) in a background thread while searches keep the current one, so
+no request waits for it.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Engine:
         self._local = _ThreadState()
         self._gen: Generation | None = None
         self._checked = 0.0
+        self._refresher: threading.Thread | None = None  # preparing the next generation
+        self._reuse_ok = True  # whether the current generation's segments can be shared
         self._lock = threading.RLock()  # the index phase of a search; swapping generations
         self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._cache_size = cache_size
@@ -67,30 +71,89 @@ class Engine:
     # -- the current generation -------------------------------------------------------------------
 
     def generation(self) -> Generation:
-        """The up-to-date generation (raises IndexMissing before the first import)."""
+        """The generation to search now (raises IndexMissing before the first import).
+
+        Never waits for a newer one once there is one: when the index changed, its successor
+        is prepared in a background thread (view, vocabulary, speller: seconds on a big index)
+        while requests keep the current one, and swapped in when ready.
+        """
         with self._lock:
             gen = self._gen
+            if gen is None:
+                folder = self.data.live_index()
+                if folder is None:
+                    raise IndexMissing(str(self.data.root))
+                gen = self._gen = self._open(folder)
+                self._checked = time.monotonic()
+                return gen
             now = time.monotonic()
-            if gen is not None and now - self._checked < self.refresh_interval:
+            if now - self._checked < self.refresh_interval or self._refresher is not None:
                 return gen
             self._checked = now
-            folder = self.data.live_index()
-            if folder is None:
-                raise IndexMissing(str(self.data.root))
-            if gen is not None and folder == gen.view.folder:
-                if gen.view.latest_generation() == gen.view.generation:
-                    return gen
-                self._gen = None
-                try:
-                    fresh = gen.reopened()  # closes the old view, keeps unchanged segments
-                except (OSError, IndexMissing):  # a rebuild swapped folders under us
-                    fresh = self._open(folder)
-            else:
-                self._gen = None
-                if gen is not None:
-                    gen.close()
-                fresh = self._open(folder)
+            folder = self._newer_folder(gen)
+            if folder is not None:
+                self._refresher = threading.Thread(
+                    target=self._prepare, args=(gen, folder), name="tracuu-refresh", daemon=True
+                )
+                self._refresher.start()
+            return gen
+
+    def _newer_folder(self, gen: Generation) -> Path | None:
+        """The live index folder when it holds a newer generation than gen, else None."""
+        folder = self.data.live_index()
+        if folder is None:
+            return None  # CURRENT gone (a data directory being restored): keep serving gen
+        if folder == gen.view.folder and gen.view.latest_generation() == gen.view.generation:
+            return None
+        return folder
+
+    def _prepare(self, old: Generation, folder: Path) -> None:
+        """Build the successor of `old` (off the lock), then swap it in."""
+        t0 = time.perf_counter()
+        fresh: Generation | None = None
+        try:
+            fresh = old.successor(folder, reuse=self._reuse_ok)
+        except Exception:  # a rebuild may swap folders under us: the next check tries again
+            log.warning("index refresh from %s failed; retrying", folder, exc_info=True)
+            self._reuse_ok = False  # segments of `old` may have been closed with the failure
+        with self._lock:
+            self._refresher = None
+            if fresh is None:
+                self._checked = 0.0
+                return
+            if self._gen is not old:  # closed meanwhile
+                fresh.retire(self._gen)
+                return
             self._gen = fresh
+            self._reuse_ok = True
+            old.retire(fresh)
+        log.info(
+            "index generation %s/%s live (prepared in %.2f s)",
+            folder.name,
+            fresh.view.generation,
+            time.perf_counter() - t0,
+        )
+
+    def refresh(self) -> Generation:
+        """The newest generation, waiting for it (tests, one-shot commands)."""
+        while True:
+            with self._lock:
+                worker = self._refresher
+            if worker is None:
+                break
+            worker.join()
+        with self._lock:
+            gen = self._gen
+            if gen is None:
+                return self.generation()
+            folder = self._newer_folder(gen)
+            if folder is None:
+                return gen
+            fresh = gen.successor(folder, reuse=self._reuse_ok)
+            self._gen = fresh
+            self._reuse_ok = True
+            self._checked = time.monotonic()
+            gen.retire(fresh)
             return fresh
 
     def _open(self, folder: Path) -> Generation:
@@ -268,6 +331,10 @@ class Engine:
 
     def close(self) -> None:
         """Close the index and this thread's database connection."""
+        with self._lock:
+            worker = self._refresher
+        if worker is not None:
+            worker.join()
         with self._lock:
             if self._gen is not None:
                 self._gen.close()

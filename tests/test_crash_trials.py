@@ -40,9 +40,7 @@ def tracuu(data: Path, *args: str) -> list[str]:
 
 def start(cmd: list[str]) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), **ENV)
-    return subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run(cmd: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
