@@ -31,13 +31,20 @@ COMMANDS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """`tracuu index import|rebuild|stats`."""
+    """`tracuu index import|rebuild|backup|restore|stats`."""
     sub = parser.add_subparsers(dest="action", required=True)
     imp = sub.add_parser(
         "import", help="add or update articles from JSON Lines (.jsonl, .jsonl.gz)"
     )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     sub.add_parser("rebuild", help="rebuild the index from the stored articles")
+    bak = sub.add_parser("backup", help="copy the data directory (works while serving)")
+    bak.add_argument("dest", type=Path, metavar="DIR", help="a new or empty folder")
+    res = sub.add_parser("restore", help="restore a backup into the data directory")
+    res.add_argument("src", type=Path, metavar="DIR", help="a folder made by `index backup`")
+    res.add_argument(
+        "--force", action="store_true", help="replace the content of a non-empty data directory"
+    )
     stats = sub.add_parser("stats", help="counts and sizes")
     stats.add_argument("--json", action="store_true", help="print JSON")
 
@@ -48,6 +55,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.stats import index_stats
     from indexer.store import Store
 
+    if args.action in ("backup", "restore"):
+        from indexer import backup
+
+        if args.action == "backup":
+            done = backup.backup(settings.data_dir, args.dest)
+        else:
+            done = backup.restore(args.src, settings.data_dir, force=args.force)
+        print(
+            f"{args.action}: {done.source} → {done.target}: {', '.join(done.databases)}, "
+            f"index {done.index_folder} ({done.index_files} files), {done.other_files} other files"
+        )
+        return 0
     if args.action == "stats":
         stats = index_stats(settings.data_dir)
         if args.json:

@@ -9,6 +9,7 @@
     ├── SchemaMismatch      exit 1   the index was built for another SCHEMA_VERSION: rebuild it
     ├── IndexFormatError    exit 1   index files the Whoosh seam cannot read (another Whoosh?)
     ├── IndexWriteFailed    exit 1   an indexing process died: nothing of that write is marked done
+    ├── BackupError         exit 1   a backup or restore refused (target not empty, not a backup)
     ├── SearchError         exit 1   (search.errors) base of the search side's errors
     │   └── InvalidParam    exit 2   a search parameter the API refuses (carries a code)
     └── CrawlError          exit 1   (crawl.errors) a crawl that cannot go on; its subtree there
@@ -103,3 +104,7 @@ class IndexWriteFailed(TracuuError):
             "indexes them"
         )
         self.what = what
+
+
+class BackupError(TracuuError):
+    """A backup or restore that cannot be done as asked."""

@@ -16,7 +16,7 @@ import fcntl
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -196,6 +196,23 @@ class Store:
         self._swap(folder)
         log.info("index rebuilt in %s: %d articles", folder.name, n)
         return n
+
+    def install(self, fill: Callable[[Path], object]) -> Path:
+        """Make live a new index folder that `fill` writes (a restore copies a backup's)."""
+        self._drop_unfinished()
+        folder = self.data.next_index_folder()
+        folder.mkdir(parents=True)
+        try:
+            fill(folder)
+            check_version(folder)
+            if not _seam().index_exists(folder):
+                raise IndexMissing(str(folder))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._swap(folder)
+        log.info("index folder %s installed", folder.name)
+        return folder
 
     def _swap(self, folder: Path) -> None:
         """Make `folder` the live index (atomically); keep the one live before it, drop older."""
