@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from indexer import logformat
 from indexer.config import Settings
 from indexer.errors import MissingInput, TracuuError
 
@@ -147,10 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tracuu` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logformat.configure(logging.INFO if args.verbose else logging.WARNING)
     try:
         settings = Settings.load(config_file=args.config, data_dir=args.data_dir)
         module = importlib.import_module(COMMANDS[args.command])

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from indexer.articles import ArticleDB
 from indexer.layout import DataDir
@@ -164,3 +169,162 @@ def test_a_killed_rebuild_keeps_the_live_index_and_the_next_rebuild_cleans_up(
     assert live is not None and live.exists()  # the previous live folder stays for its readers
     assert DataDir(data).live_index() != live
     assert indexed_ids(data) == ids
+
+
+# -- random trials (slow): import, rebuild, crawl and OCR, the main process or a child killed ----
+
+
+@dataclass
+class Trial:
+    """One fault injected, and what the next run ended with."""
+
+    operation: str
+    victim: str  # "main" or "child"
+    after_s: float
+    injected: bool
+    exit_after: int
+    expected: int
+    found: int
+    lost: int
+    duplicated: int
+
+
+def _outcome(data: Path, expected: list[str]) -> tuple[int, int, int]:
+    ids = indexed_ids(data)
+    return len(ids), len(set(expected) - set(ids)), len(ids) - len(set(ids))
+
+
+def _kill_at_random(
+    proc: subprocess.Popen[str], rng: random.Random, victim: str, window: float
+) -> tuple[float, bool]:
+    """SIGKILL proc (main: a random time after its start) or one of its children (a random
+    time after they appear); the delay, and whether the fault was injected at all."""
+    t0 = time.monotonic()
+    if victim == "child":
+        while not children(proc.pid) and proc.poll() is None and time.monotonic() - t0 < 60:
+            time.sleep(0.005)
+        window = 0.8
+    deadline = time.monotonic() + rng.uniform(0.05, window)
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.005)
+    after = time.monotonic() - t0
+    kids = children(proc.pid)
+    if proc.poll() is not None or (victim == "child" and not kids):
+        proc.communicate(timeout=300)
+        return after, False
+    if victim == "child":
+        os.kill(rng.choice(kids), signal.SIGKILL)
+        proc.communicate(timeout=300)
+        return after, True
+    kill(proc)
+    assert_children_die(kids, timeout=20)
+    return after, True
+
+
+def import_trial(tmp: Path, rng: random.Random, victim: str, rebuild: bool) -> Trial:
+    data, src = tmp / "data", tmp / "in.jsonl"
+    ids = corpus(src, rng.choice((4, 8, 12)))
+    if rebuild:
+        assert run(tracuu(data, "index", "import", str(src))).returncode == 0
+        cmd = tracuu(data, "index", "rebuild")
+    else:
+        cmd = tracuu(data, "index", "import", str(src))
+    after, injected = _kill_at_random(start(cmd), rng, victim, 6.0)
+    again = run(cmd)
+    found, lost, dup = _outcome(data, ids)
+    name = "rebuild" if rebuild else "import"
+    return Trial(name, victim, after, injected, again.returncode, len(ids), found, lost, dup)
+
+
+def _sites_toml(path: Path, portal: Any, ocr_minutes: float) -> Path:
+    lines = ["[tracuu]", "crawl_delay = 0.0", "crawl_rate = 0.0"]
+    lines += [f"ocr_budget_minutes = {ocr_minutes}", 'user_agent = "tracuu/0.1"', ""]
+    for table in portal.site_tables():
+        lines += ["[[site]]", f'name = "{table["name"]}"', f'url = "{table["url"]}"', ""]
+    path.write_text("\n".join(lines), "utf-8")
+    return path
+
+
+def crawl_trial(tmp: Path, rng: random.Random, portal: Any, expected: list[str]) -> Trial:
+    data, config = tmp / "data", _sites_toml(tmp / "sites.toml", portal, 0.0)
+    cmd = tracuu(data, "--config", str(config), "crawl")
+    after, injected = _kill_at_random(start(cmd), rng, "main", 8.0)
+    again = run(cmd)
+    found, lost, dup = _outcome(data, expected)
+    return Trial(
+        "crawl", "main", after, injected, again.returncode, len(expected), found, lost, dup
+    )
+
+
+def ocr_trial(tmp: Path, rng: random.Random, portal: Any, victim: str) -> Trial:
+    data, config = tmp / "data", _sites_toml(tmp / "sites.toml", portal, 0.0)
+    assert run(tracuu(data, "--config", str(config), "crawl")).returncode == 0
+    before = indexed_ids(data)
+    cmd = tracuu(data, "--config", str(config), "ocr", "--budget-minutes", "0.3")
+    after, injected = _kill_at_random(start(cmd), rng, victim, 10.0)
+    again = run(cmd)
+    found, lost, dup = _outcome(data, before)
+    return Trial("ocr", victim, after, injected, again.returncode, len(before), found, lost, dup)
+
+
+def trials(tmp: Path, count: int, seed: int) -> list[Trial]:
+    """`count` rounds of every kind of trial, at random points (seeded)."""
+    from tests.fixtures.docportal.server import DocPortal
+
+    rng = random.Random(seed)
+    done: list[Trial] = []
+    with DocPortal() as portal:
+        reference = tmp / "reference"
+        config = _sites_toml(reference.with_suffix(".toml"), portal, 0.0)
+        assert run(tracuu(reference, "--config", str(config), "crawl")).returncode == 0
+        expected = indexed_ids(reference)
+        for i in range(count):
+            for k, make in enumerate(
+                (
+                    lambda t: import_trial(t, rng, "main", False),
+                    lambda t: import_trial(t, rng, "child", False),
+                    lambda t: import_trial(t, rng, "main", True),
+                    lambda t: import_trial(t, rng, "child", True),
+                    lambda t: crawl_trial(t, rng, portal, expected),
+                    lambda t: ocr_trial(t, rng, portal, rng.choice(("main", "child"))),
+                )
+            ):
+                folder = tmp / f"t{i}-{k}"
+                folder.mkdir()
+                done.append(make(folder))
+    return done
+
+
+def table(done: list[Trial]) -> str:
+    """The README's table: per operation and victim, trials, faults injected, articles lost."""
+    rows = [
+        "| operation | killed | trials | faults injected | next run ok | articles | lost "
+        "| duplicated |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    keys = sorted({(t.operation, t.victim) for t in done})
+    for op, victim in keys:
+        group = [t for t in done if (t.operation, t.victim) == (op, victim)]
+        rows.append(
+            f"| {op} | {victim} | {len(group)} | {sum(t.injected for t in group)} "
+            f"| {sum(t.exit_after == 0 for t in group)} | {sum(t.expected for t in group)} "
+            f"| {sum(t.lost for t in group)} | {sum(t.duplicated for t in group)} |"
+        )
+    return "\n".join(rows)
+
+
+@pytest.mark.slow
+def test_random_crash_trials_lose_nothing(tmp_path: Path) -> None:
+    done = trials(tmp_path, int(os.environ.get("TRACUU_TRIALS", "2")), seed=13)
+    print("\n" + table(done))
+    assert sum(t.injected for t in done) >= len(done) // 2  # the faults really hit
+    for t in done:
+        assert t.exit_after == 0, t
+        assert t.lost == 0 and t.duplicated == 0 and t.found == t.expected, t
+
+
+if __name__ == "__main__":  # python -m tests.test_crash_trials [ROUNDS]: the README's table
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        print(table(trials(Path(tmp), int(sys.argv[1]) if len(sys.argv) > 1 else 5, seed=13)))
