@@ -80,6 +80,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         settings.data_dir,
         procs=settings.index_procs,
         multiprocess_min=settings.index_multiprocess_min,
+        chunk=settings.index_chunk,
     ) as store:
         if args.action == "rebuild":
             n = store.rebuild()

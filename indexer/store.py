@@ -30,6 +30,7 @@ from indexer.mapping import check_version, index_document, write_version
 log = logging.getLogger(__name__)
 
 MULTIPROCESS_MIN = 2000  # articles in one sync before worker processes pay off
+CHUNK = 50_000  # articles per index commit: bounds a writer's memory, keeps a killed run's work
 BATCH = 500  # articles read from the database at a time
 KEEP_FOLDERS = 2  # the live index folder and the one before (open searchers may still read it)
 
@@ -83,13 +84,18 @@ class Store:
     """A data directory opened for writing (holds the lock for its lifetime)."""
 
     def __init__(
-        self, data_dir: Path | str, procs: int = 1, multiprocess_min: int = MULTIPROCESS_MIN
+        self,
+        data_dir: Path | str,
+        procs: int = 1,
+        multiprocess_min: int = MULTIPROCESS_MIN,
+        chunk: int = CHUNK,
     ) -> None:
         """Open data_dir for writing; procs > 1 indexes batches of multiprocess_min or more
-        articles in that many processes."""
+        articles in that many processes; sync() commits at most `chunk` articles at a time."""
         self.data = DataDir(Path(data_dir))
         self.procs = procs
         self.multiprocess_min = multiprocess_min
+        self.chunk = max(1, chunk)
         self._lock = write_lock(self.data)
         self._lock.__enter__()
         try:
@@ -153,12 +159,20 @@ class Store:
             return 0, 0
         index = self._open_live()
         try:
-            if to_index or to_delete:
-                procs = self._procs_for(len(to_index))
-                index.write(self._documents(to_index), to_delete, procs)
+            # Commit by chunks: a writer's memory (every posting of its segment until the
+            # commit) stays that of one chunk, and a run killed at 400,000 of 450,000 articles
+            # keeps the chunks it committed. Each chunk adds a segment per process.
+            for start in range(0, max(len(to_index), 1), self.chunk):
+                ids = to_index[start : start + self.chunk]
+                deleted = to_delete if start == 0 else []
+                if not ids and not deleted:
+                    break
+                index.write(self._documents(ids), deleted, self._procs_for(len(ids)))
+                self.db.settle(ids, deleted)
+                if len(to_index) > self.chunk:
+                    log.info("indexed %d of %d articles", start + len(ids), len(to_index))
         finally:
             index.close()
-        self.db.settle(to_index, to_delete)
         if to_index or to_delete:
             log.info("index synced: %d indexed, %d removed", len(to_index), len(to_delete))
         return len(to_index), len(to_delete)

@@ -202,3 +202,18 @@ def test_a_missing_input_file_is_a_typed_error(
     code = main(["--data-dir", str(tmp_path / "data"), "index", "import", str(tmp_path / "x")])
     assert code == MissingInput.exit_code == 1
     assert capsys.readouterr().err.strip() == f"tracuu: no such file: {tmp_path / 'x'}"
+
+
+def test_a_big_sync_commits_by_chunks(tmp_path: Path) -> None:
+    """Each chunk is committed and settled on its own (a segment each): memory stays that of a
+    chunk, and a writer killed after a chunk keeps it."""
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    src = _write_jsonl(
+        tmp_path / "in.jsonl", [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
+    )
+    data = tmp_path / "data"
+    with Store(data, chunk=100) as store:
+        import_files(store, [src])
+        assert store.db.pending() == ([], [])
+    assert index_stats(data)["segments"] == 3  # 213 articles: 100 + 100 + 13
+    assert _ids_in_index(data) == sorted(f"{a['id']}-{i}" for i in range(3) for a in base)
