@@ -53,10 +53,6 @@ class Generation:
                 self._facets = {name: db.distinct(name) for name in LISTED}
             return self._facets
 
-    def reopened(self) -> Generation:
-        """The next generation of the same index folder (unchanged segments carried over)."""
-        return Generation(self.view.reopen())
-
     def successor(self, folder: Path, reuse: bool = True) -> Generation:
         """The generation of `folder`'s newest commit, its vocabulary and speller read.
 
