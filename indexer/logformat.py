@@ -26,7 +26,7 @@ def configure(level: int) -> None:
     """Log to stderr at `level`, one line per event (the `tracuu` command)."""
     handler = logging.StreamHandler()
     handler.setFormatter(OneLineFormatter(FORMAT))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.basicConfig(level=level, handlers=[handler])  # a no-op when already configured
 
 
 def uvicorn_config(level: str = "WARNING") -> dict[str, Any]:
