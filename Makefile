@@ -7,15 +7,29 @@ DEMO := demo/archive_demo.jsonl.gz
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-slow lint screenshot bench-quality bench-perf bench-extract bench-pdftext bench-ocr bench-scale system-packages clean
+.PHONY: install lock run demo test test-slow lint screenshot bench-quality bench-perf bench-extract bench-pdftext bench-ocr bench-scale system-packages clean
 
 install: $(BIN)/.installed
 
-$(BIN)/.installed: pyproject.toml
+# Exact versions from requirements-dev.lock, then tracuu itself (editable) without re-resolving.
+$(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e '.[test,bench]'
 	touch $@
+
+# Re-resolve the dependencies of pyproject.toml in clean venvs and write both lock files.
+lock:
+	rm -rf .lockvenv && $(PY) -m venv .lockvenv && .lockvenv/bin/pip install --quiet .
+	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^tracuu' > requirements.lock.new
+	rm -rf .lockvenv && $(PY) -m venv .lockvenv && .lockvenv/bin/pip install --quiet '.[test,bench]'
+	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^tracuu' > requirements-dev.lock.new
+	rm -rf .lockvenv
+	(head -2 requirements.lock; cat requirements.lock.new) > requirements.lock.tmp
+	(head -2 requirements-dev.lock; cat requirements-dev.lock.new) > requirements-dev.lock.tmp
+	mv requirements.lock.tmp requirements.lock && mv requirements-dev.lock.tmp requirements-dev.lock
+	rm -f requirements.lock.new requirements-dev.lock.new
 
 # Build the demo index once (it is rebuilt when the sample changes), then serve it.
 demo: install $(DATA)/.demo-built

@@ -205,7 +205,9 @@ def crawl(
     started = time.monotonic()
     report = RunReport(started=iso(clock()), mode="reextract" if reextract_only else "crawl")
     data_dir = Path(settings.data_dir)
-    with Store(data_dir, procs=settings.index_procs) as store:
+    with Store(
+        data_dir, procs=settings.index_procs, multiprocess_min=settings.index_multiprocess_min
+    ) as store:
         index = Indexer(store)
         index.sync()  # a killed run's pending articles go in first
         with State(crawl_db(data_dir)) as state, DocStore.open(data_dir) as docs:

@@ -11,9 +11,11 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from indexer import logformat
 from indexer.config import Settings
 from indexer.errors import MissingInput, TracuuError
 
@@ -30,13 +32,20 @@ COMMANDS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """`tracuu index import|rebuild|stats`."""
+    """`tracuu index import|rebuild|backup|restore|stats`."""
     sub = parser.add_subparsers(dest="action", required=True)
     imp = sub.add_parser(
         "import", help="add or update articles from JSON Lines (.jsonl, .jsonl.gz)"
     )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     sub.add_parser("rebuild", help="rebuild the index from the stored articles")
+    bak = sub.add_parser("backup", help="copy the data directory (works while serving)")
+    bak.add_argument("dest", type=Path, metavar="DIR", help="a new or empty folder")
+    res = sub.add_parser("restore", help="restore a backup into the data directory")
+    res.add_argument("src", type=Path, metavar="DIR", help="a folder made by `index backup`")
+    res.add_argument(
+        "--force", action="store_true", help="replace the content of a non-empty data directory"
+    )
     stats = sub.add_parser("stats", help="counts and sizes")
     stats.add_argument("--json", action="store_true", help="print JSON")
 
@@ -47,6 +56,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.stats import index_stats
     from indexer.store import Store
 
+    if args.action in ("backup", "restore"):
+        from indexer import backup
+
+        if args.action == "backup":
+            done = backup.backup(settings.data_dir, args.dest)
+        else:
+            done = backup.restore(args.src, settings.data_dir, force=args.force)
+        print(
+            f"{args.action}: {done.source} → {done.target}: {', '.join(done.databases)}, "
+            f"index {done.index_folder} ({done.index_files} files), {done.other_files} other files"
+        )
+        return 0
     if args.action == "stats":
         stats = index_stats(settings.data_dir)
         if args.json:
@@ -55,7 +76,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             for key, value in stats.items():
                 print(f"{key:>22}: {value}")
         return 0
-    with Store(settings.data_dir, procs=settings.index_procs) as store:
+    with Store(
+        settings.data_dir,
+        procs=settings.index_procs,
+        multiprocess_min=settings.index_multiprocess_min,
+        chunk=settings.index_chunk,
+    ) as store:
         if args.action == "rebuild":
             n = store.rebuild()
             print(f"rebuilt the index: {n} articles")
@@ -72,14 +98,37 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """--data-dir, --config, -v; after a subcommand they default to SUPPRESS (keep the global)."""
+    options: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+        (("--data-dir",), {"type": Path, "help": "index, crawl state and reports (./data)"}),
+        (("--config",), {"type": Path, "help": "settings and sites (TOML)"}),
+        (("-v", "--verbose"), {"action": "store_true", "help": "log more"}),
+    ]
+    taken = parser._option_string_actions  # a subcommand's own option of that name wins
+    for flags, kwargs in options:
+        if any(flag in taken for flag in flags):
+            continue
+        if suppress:
+            kwargs = {**kwargs, "default": argparse.SUPPRESS}
+        parser.add_argument(*flags, **kwargs)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every parser below `parser` (subcommands, their actions), depth first."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield child
+                yield from _subparsers(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The whole `tracuu` argument parser."""
+    """The whole `tracuu` argument parser; global options work before or after a subcommand."""
     parser = argparse.ArgumentParser(
         prog="tracuu", description="Vietnamese-aware search for district news portals"
     )
-    parser.add_argument("--data-dir", type=Path, help="index, crawl state and reports (./data)")
-    parser.add_argument("--config", type=Path, help="settings and sites (TOML)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    _add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True)
     helps = {
         "crawl": "crawl portals and update the index",
@@ -91,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=helps[name])
         importlib.import_module(module).add_arguments(p)
+    for child in _subparsers(parser):
+        _add_global_options(child, suppress=True)
     return parser
 
 
@@ -98,10 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tracuu` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logformat.configure(logging.INFO if args.verbose else logging.WARNING)
     try:
         settings = Settings.load(config_file=args.config, data_dir=args.data_dir)
         module = importlib.import_module(COMMANDS[args.command])

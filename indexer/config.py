@@ -31,6 +31,8 @@ class Settings:
     crawl_rate: float = 10.0  # requests per second over all sites of a run; 0: no cap
     # Processes for big imports and rebuilds (each holds a Whoosh writer and ~256 MB).
     index_procs: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    index_multiprocess_min: int = 2000  # articles in one write before those processes pay off
+    index_chunk: int = 50_000  # articles per index commit (bounds an import's memory)
     sites: tuple[Mapping[str, Any], ...] = field(default=())
     # Attachments (PDF, DOC(X), ODT, RTF, XLS(X)) and their OCR.
     attachment_max_bytes: int = 50 * 2**20

@@ -8,6 +8,8 @@
     ├── IndexMissing        exit 1   no index yet in the data directory
     ├── SchemaMismatch      exit 1   the index was built for another SCHEMA_VERSION: rebuild it
     ├── IndexFormatError    exit 1   index files the Whoosh seam cannot read (another Whoosh?)
+    ├── IndexWriteFailed    exit 1   an indexing process died: nothing of that write is marked done
+    ├── BackupError         exit 1   a backup or restore refused (target not empty, not a backup)
     ├── SearchError         exit 1   (search.errors) base of the search side's errors
     │   └── InvalidParam    exit 2   a search parameter the API refuses (carries a code)
     └── CrawlError          exit 1   (crawl.errors) a crawl that cannot go on; its subtree there
@@ -91,3 +93,18 @@ class IndexFormatError(TracuuError):
             f"cannot read the index: {what} (is whoosh-reloaded still the pinned 2.7.5?)"
         )
         self.what = what
+
+
+class IndexWriteFailed(TracuuError):
+    """An index write did not complete (an indexing process died); nothing was committed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"indexing failed: {what}; the articles stay pending and the next import or crawl "
+            "indexes them"
+        )
+        self.what = what
+
+
+class BackupError(TracuuError):
+    """A backup or restore that cannot be done as asked."""

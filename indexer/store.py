@@ -16,7 +16,7 @@ import fcntl
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -30,24 +30,46 @@ from indexer.mapping import check_version, index_document, write_version
 log = logging.getLogger(__name__)
 
 MULTIPROCESS_MIN = 2000  # articles in one sync before worker processes pay off
+CHUNK = 50_000  # articles per index commit: bounds a writer's memory, keeps a killed run's work
 BATCH = 500  # articles read from the database at a time
 KEEP_FOLDERS = 2  # the live index folder and the one before (open searchers may still read it)
 
 
+_held_locks: set[int] = set()  # descriptors of the write locks this process holds
+
+
+def _close_held_locks_in_child() -> None:
+    # A forked child (an indexing worker) must not keep the lock alive after its parent dies:
+    # the flock belongs to the open file, shared by every descriptor of it, in any process.
+    for fd in _held_locks:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks_in_child)
+
+
 @contextlib.contextmanager
 def write_lock(data: DataDir) -> Iterator[None]:
-    """Hold the data directory's one-writer lock, or raise IndexBusy at once."""
+    """Hold the data directory's one-writer lock, or raise IndexBusy at once.
+
+    An flock: it dies with the process holding it (a SIGKILLed writer leaves no stale lock;
+    the pid written into the file is for people only), and forked children do not hold it.
+    """
     data.root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data.lock, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(data.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IndexBusy(str(data.lock)) from None
+        _held_locks.add(fd)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # closing drops the flock; a killed process drops it too
 
 
@@ -61,10 +83,19 @@ def _seam() -> ModuleType:
 class Store:
     """A data directory opened for writing (holds the lock for its lifetime)."""
 
-    def __init__(self, data_dir: Path | str, procs: int = 1) -> None:
-        """Open data_dir for writing; procs > 1 indexes big batches in that many processes."""
+    def __init__(
+        self,
+        data_dir: Path | str,
+        procs: int = 1,
+        multiprocess_min: int = MULTIPROCESS_MIN,
+        chunk: int = CHUNK,
+    ) -> None:
+        """Open data_dir for writing; procs > 1 indexes batches of multiprocess_min or more
+        articles in that many processes; sync() commits at most `chunk` articles at a time."""
         self.data = DataDir(Path(data_dir))
         self.procs = procs
+        self.multiprocess_min = multiprocess_min
+        self.chunk = max(1, chunk)
         self._lock = write_lock(self.data)
         self._lock.__enter__()
         try:
@@ -99,13 +130,14 @@ class Store:
     def _procs_for(self, count: int) -> int:
         # Analysis and segment writing in parallel processes pay off for big batches only;
         # each process leaves its own segment (merged by later small commits).
-        return self.procs if self.procs > 1 and count >= MULTIPROCESS_MIN else 1
+        return self.procs if self.procs > 1 and count >= self.multiprocess_min else 1
 
     def _open_live(self) -> Any:
         """The live index for writing, created (and made live) when there is none yet."""
         seam = _seam()
         folder = self.data.live_index()
         if folder is None or not seam.index_exists(folder):
+            self._drop_unfinished()
             folder = self.data.next_index_folder()
             folder.mkdir(parents=True)
             index = seam.WritableIndex(folder, create=True)
@@ -127,18 +159,39 @@ class Store:
             return 0, 0
         index = self._open_live()
         try:
-            if to_index or to_delete:
-                procs = self._procs_for(len(to_index))
-                index.write(self._documents(to_index), to_delete, procs)
+            # Commit by chunks: a writer's memory (every posting of its segment until the
+            # commit) stays that of one chunk, and a run killed at 400,000 of 450,000 articles
+            # keeps the chunks it committed. Each chunk adds a segment per process.
+            for start in range(0, max(len(to_index), 1), self.chunk):
+                ids = to_index[start : start + self.chunk]
+                deleted = to_delete if start == 0 else []
+                if not ids and not deleted:
+                    break
+                index.write(self._documents(ids), deleted, self._procs_for(len(ids)))
+                self.db.settle(ids, deleted)
+                if len(to_index) > self.chunk:
+                    log.info("indexed %d of %d articles", start + len(ids), len(to_index))
         finally:
             index.close()
-        self.db.settle(to_index, to_delete)
         if to_index or to_delete:
             log.info("index synced: %d indexed, %d removed", len(to_index), len(to_delete))
         return len(to_index), len(to_delete)
 
+    def _drop_unfinished(self) -> None:
+        """Remove index folders newer than the live one: left by a writer killed mid-rebuild.
+
+        No searcher ever opened them (they never were live), and we hold the write lock.
+        """
+        live = self.data.live_index()
+        folders = self.data.index_folders()
+        newer = folders[folders.index(live) + 1 :] if live in folders else folders
+        for folder in newer:
+            log.warning("removing %s: an unfinished index build", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
     def rebuild(self) -> int:
         """Build a fresh index from every stored article in a new folder, then swap it in."""
+        self._drop_unfinished()
         folder = self.data.next_index_folder()
         folder.mkdir(parents=True)
         try:
@@ -158,15 +211,34 @@ class Store:
         log.info("index rebuilt in %s: %d articles", folder.name, n)
         return n
 
+    def install(self, fill: Callable[[Path], object]) -> Path:
+        """Make live a new index folder that `fill` writes (a restore copies a backup's)."""
+        self._drop_unfinished()
+        folder = self.data.next_index_folder()
+        folder.mkdir(parents=True)
+        try:
+            fill(folder)
+            check_version(folder)
+            if not _seam().index_exists(folder):
+                raise IndexMissing(str(folder))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._swap(folder)
+        log.info("index folder %s installed", folder.name)
+        return folder
+
     def _swap(self, folder: Path) -> None:
-        """Make `folder` the live index (atomically), and drop folders older than the one before."""
+        """Make `folder` the live index (atomically); keep the one live before it, drop older."""
+        previous = self.data.live_index()
         tmp = self.data.current_tmp
         tmp.write_text(folder.name + "\n")
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, self.data.current)
+        keep = {folder, previous}  # open searchers may still read the previous one
         for old in self.data.index_folders()[:-KEEP_FOLDERS]:
-            if old != folder:
+            if old not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
 

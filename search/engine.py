@@ -5,7 +5,9 @@ suggestion) runs under one lock per process: search is bound by the GIL anyway (
 core gives parallelism: `tracuu serve --workers 2`), and the lock lets a new index generation
 replace the old one (and close it) between two searches. Snippets and SQLite reads happen
 outside the lock. The index is checked for a new generation at most once per
-`refresh_interval` seconds, so new articles show up without a restart.
+`refresh_interval` seconds, so new articles show up without a restart; the new generation is
+prepared (vocabulary, speller) in a background thread while searches keep the current one, so
+no request waits for it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.articles import ArticleDB
+from indexer.articles import LISTED, ArticleDB
 from indexer.document import Article, facet_key
 from indexer.errors import IndexMissing
 from indexer.layout import DataDir
@@ -62,6 +64,8 @@ class Engine:
         self._local = _ThreadState()
         self._gen: Generation | None = None
         self._checked = 0.0
+        self._refresher: threading.Thread | None = None  # preparing the next generation
+        self._reuse_ok = True  # whether the current generation's segments can be shared
         self._lock = threading.RLock()  # the index phase of a search; swapping generations
         self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._cache_size = cache_size
@@ -70,30 +74,89 @@ class Engine:
     # -- the current generation -------------------------------------------------------------------
 
     def generation(self) -> Generation:
-        """The up-to-date generation (raises IndexMissing before the first import)."""
+        """The generation to search now (raises IndexMissing before the first import).
+
+        Never waits for a newer one once there is one: when the index changed, its successor
+        is prepared in a background thread (view, vocabulary, speller: seconds on a big index)
+        while requests keep the current one, and swapped in when ready.
+        """
         with self._lock:
             gen = self._gen
+            if gen is None:
+                folder = self.data.live_index()
+                if folder is None:
+                    raise IndexMissing(str(self.data.root))
+                gen = self._gen = self._open(folder)
+                self._checked = time.monotonic()
+                return gen
             now = time.monotonic()
-            if gen is not None and now - self._checked < self.refresh_interval:
+            if now - self._checked < self.refresh_interval or self._refresher is not None:
                 return gen
             self._checked = now
-            folder = self.data.live_index()
-            if folder is None:
-                raise IndexMissing(str(self.data.root))
-            if gen is not None and folder == gen.view.folder:
-                if gen.view.latest_generation() == gen.view.generation:
-                    return gen
-                self._gen = None
-                try:
-                    fresh = gen.reopened()  # closes the old view, keeps unchanged segments
-                except (OSError, IndexMissing):  # a rebuild swapped folders under us
-                    fresh = self._open(folder)
-            else:
-                self._gen = None
-                if gen is not None:
-                    gen.close()
-                fresh = self._open(folder)
+            folder = self._newer_folder(gen)
+            if folder is not None:
+                self._refresher = threading.Thread(
+                    target=self._prepare, args=(gen, folder), name="tracuu-refresh", daemon=True
+                )
+                self._refresher.start()
+            return gen
+
+    def _newer_folder(self, gen: Generation) -> Path | None:
+        """The live index folder when it holds a newer generation than gen, else None."""
+        folder = self.data.live_index()
+        if folder is None:
+            return None  # CURRENT gone (a data directory being restored): keep serving gen
+        if folder == gen.view.folder and gen.view.latest_generation() == gen.view.generation:
+            return None
+        return folder
+
+    def _prepare(self, old: Generation, folder: Path) -> None:
+        """Build the successor of `old` (off the lock), then swap it in."""
+        t0 = time.perf_counter()
+        fresh: Generation | None = None
+        try:
+            fresh = old.successor(folder, reuse=self._reuse_ok)
+        except Exception:  # a rebuild may swap folders under us: the next check tries again
+            log.warning("index refresh from %s failed; retrying", folder, exc_info=True)
+            self._reuse_ok = False  # segments of `old` may have been closed with the failure
+        with self._lock:
+            self._refresher = None
+            if fresh is None:
+                self._checked = 0.0
+                return
+            if self._gen is not old:  # closed meanwhile
+                fresh.retire(self._gen)
+                return
             self._gen = fresh
+            self._reuse_ok = True
+            old.retire(fresh)
+        log.info(
+            "index generation %s/%s live (prepared in %.2f s)",
+            folder.name,
+            fresh.view.generation,
+            time.perf_counter() - t0,
+        )
+
+    def refresh(self) -> Generation:
+        """The newest generation, waiting for it (tests, one-shot commands)."""
+        while True:
+            with self._lock:
+                worker = self._refresher
+            if worker is None:
+                break
+            worker.join()
+        with self._lock:
+            gen = self._gen
+            if gen is None:
+                return self.generation()
+            folder = self._newer_folder(gen)
+            if folder is None:
+                return gen
+            fresh = gen.successor(folder, reuse=self._reuse_ok)
+            self._gen = fresh
+            self._reuse_ok = True
+            self._checked = time.monotonic()
+            gen.retire(fresh)
             return fresh
 
     def _open(self, folder: Path) -> Generation:
@@ -110,7 +173,11 @@ class Engine:
         return st.db
 
     def doc_count(self) -> int:
-        return self.generation().view.doc_count
+        try:
+            return self.generation().view.doc_count
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return 0
 
     def warm(self) -> None:
         """Read what the first search would (the vocabulary), before a visitor asks."""
@@ -118,10 +185,28 @@ class Engine:
 
     # -- API --------------------------------------------------------------------------------------
 
+    def _empty_or_raise(self, exc: IndexMissing) -> None:
+        """Return (an empty answer follows) when the data directory is initialised, else raise.
+
+        A data directory whose first import held no valid line, whose first crawl found nothing
+        or whose first import was killed before its index was made live has an article database
+        but no live index: it is empty, not missing. IndexMissing stays for a directory that was
+        never initialised (no article database).
+        """
+        if not self.data.articles_db.exists():
+            raise exc
+
     def search(self, req: SearchRequest) -> SearchResult:
-        """Run a search (cached per index generation)."""
+        """Run a search (cached per index generation); no hits while the index is empty."""
         t0 = time.perf_counter()
-        key = (req, self.generation().key)
+        try:
+            gen_key = self.generation().key
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return SearchResult(
+                query=req.q, total=0, page=req.page, size=req.size, took_ms=0.0, hits=[]
+            )
+        key = (req, gen_key)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -253,12 +338,22 @@ class Engine:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Type-ahead completions of what the user is typing."""
+        try:
+            gen = self.generation()
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return []
         with self._lock:
-            return self.generation().speller().complete(prefix, limit)
+            return gen.speller().complete(prefix, limit)
 
     def facets(self) -> Facets:
         """Sites, categories and document types with counts (for the filter menus)."""
-        return self.generation().facets(self.db())
+        try:
+            gen = self.generation()
+        except IndexMissing as exc:
+            self._empty_or_raise(exc)
+            return {name: [] for name in LISTED}
+        return gen.facets(self.db())
 
     def stored_results(self, req: SearchRequest, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """The total and the stored fields of the first `limit` results (for an export)."""
@@ -284,6 +379,10 @@ class Engine:
 
     def close(self) -> None:
         """Close the index and this thread's database connection."""
+        with self._lock:
+            worker = self._refresher
+        if worker is not None:
+            worker.join()
         with self._lock:
             if self._gen is not None:
                 self._gen.close()

@@ -10,6 +10,7 @@ can be mixed with the new one.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from indexer.articles import LISTED, ArticleDB
 from indexer.whoosh_seam import IndexView
@@ -61,9 +62,28 @@ class Generation:
                 self._facet_table = FacetTable(self.view)
             return self._facet_table
 
-    def reopened(self) -> Generation:
-        """The next generation of the same index folder (unchanged segments carried over)."""
-        return Generation(self.view.reopen())
+    def successor(self, folder: Path, reuse: bool = True) -> Generation:
+        """The generation of `folder`'s newest commit, its vocabulary and speller read.
+
+        This one stays open and usable meanwhile (readers keep it while the successor is
+        prepared, off the engine's lock); unchanged segments of the same folder are shared.
+        """
+        shared = (
+            {s.segment_id: s for s in self.view.segments}
+            if reuse and folder == self.view.folder
+            else {}
+        )
+        fresh = Generation(IndexView(folder, shared))
+        fresh.speller()
+        fresh.facet_table()  # the facet ordinals too: no request builds them under the lock
+        return fresh
+
+    def retire(self, successor: Generation | None) -> None:
+        """Close this generation, except the segments its successor shares with it."""
+        if successor is not None:
+            kept = {id(s) for s in successor.view.segments}
+            self.view.segments = [s for s in self.view.segments if id(s) not in kept]
+        self.close()
 
     def close(self) -> None:
         self.view.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from indexer.mapping import KIND_DOCUMENT, KIND_NEWS
 from search.errors import InvalidParam
@@ -12,6 +12,10 @@ from search.types import SORTS, SearchRequest
 MAX_SIZE = 50
 MAX_PAGE = 500
 KINDS = (KIND_DOCUMENT, KIND_NEWS)
+# Dates a filter is clamped into: the engine ends a `to` day at the next midnight, so the last
+# day it can take is one before date.max (to=9999-12-31 would overflow).
+DATE_MIN = date.min
+DATE_MAX = date.max - timedelta(days=1)
 
 __all__ = ["InvalidParam", "parse_search_params"]
 
@@ -34,11 +38,12 @@ def _date(params: Mapping[str, str], name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise InvalidParam(
             f"invalid_{name}", f"'{name}' must be a date written YYYY-MM-DD"
         ) from None
+    return min(max(value, DATE_MIN), DATE_MAX)
 
 
 def _text(params: Mapping[str, str], name: str, limit: int = 200) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -14,6 +15,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from indexer.config import Settings
+from indexer.logformat import uvicorn_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="processes; each reads the same index (use the number of cores)",
     )
+
+
+def _level() -> str:
+    """The level `tracuu` set (-v: INFO), for uvicorn's logging setup to keep."""
+    return logging.getLevelName(logging.getLogger().getEffectiveLevel())
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -68,6 +75,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             port=port,
             workers=args.workers,
             log_level="warning",
+            log_config=uvicorn_config(_level()),
         )
         print(f"tracuu: serving {settings.data_dir} on http://{host}:{port}", flush=True)
         try:
@@ -79,5 +87,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from search.app import create_app
 
     print(f"tracuu: serving {settings.data_dir} on http://{host}:{port}", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=uvicorn_config(_level()),
+    )
     return 0

@@ -171,13 +171,8 @@ def test_sigkill_mid_import_loses_nothing(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)) == len(objs)
 
 
-def test_parallel_import_matches_single_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_import_matches_single_process(tmp_path: Path) -> None:
     """Big batches go through worker processes; the index holds the same documents and terms."""
-    import indexer.store as store_mod
-
-    monkeypatch.setattr(store_mod, "MULTIPROCESS_MIN", 10)
     base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
     # Whoosh hands documents to its workers 100 at a time: 213 make work for both.
     src = _write_jsonl(
@@ -185,7 +180,7 @@ def test_parallel_import_matches_single_process(
     )
     with Store(tmp_path / "one", procs=1) as store:
         import_files(store, [src])
-    with Store(tmp_path / "two", procs=2) as store:
+    with Store(tmp_path / "two", procs=2, multiprocess_min=10) as store:
         import_files(store, [src])
     # one segment per worker process: the procs=2 store took the worker-process path
     assert index_stats(tmp_path / "one")["segments"] == 1
@@ -207,3 +202,18 @@ def test_a_missing_input_file_is_a_typed_error(
     code = main(["--data-dir", str(tmp_path / "data"), "index", "import", str(tmp_path / "x")])
     assert code == MissingInput.exit_code == 1
     assert capsys.readouterr().err.strip() == f"tracuu: no such file: {tmp_path / 'x'}"
+
+
+def test_a_big_sync_commits_by_chunks(tmp_path: Path) -> None:
+    """Each chunk is committed and settled on its own (a segment each): memory stays that of a
+    chunk, and a writer killed after a chunk keeps it."""
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    src = _write_jsonl(
+        tmp_path / "in.jsonl", [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
+    )
+    data = tmp_path / "data"
+    with Store(data, chunk=100) as store:
+        import_files(store, [src])
+        assert store.db.pending() == ([], [])
+    assert index_stats(data)["segments"] == 3  # 213 articles: 100 + 100 + 13
+    assert _ids_in_index(data) == sorted(f"{a['id']}-{i}" for i in range(3) for a in base)

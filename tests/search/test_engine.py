@@ -50,13 +50,13 @@ def test_a_new_generation_replaces_the_old_one_whole(tmp_path: Path) -> None:
         new = {"id": "moi", "title": "Lễ hội cà phê xã Pơng Drang", "body": "Nội dung"}
         with Store(data) as store:
             import_files(store, [_write(tmp_path / "new.jsonl", [new])])
-        second = engine.generation()
+        second = engine.refresh()
         assert second is not first and second.key != first.key
         assert second.view.segments[0] is segment  # the unchanged segment is carried over
         assert engine.search(SearchRequest(q="Pơng Drang")).hits[0].id == "moi"
         with Store(data) as store:
             store.rebuild()
-        third = engine.generation()
+        third = engine.refresh()
         assert third.view.folder != second.view.folder
         assert engine.search(SearchRequest(q="Pơng Drang")).hits[0].id == "moi"
     finally:
