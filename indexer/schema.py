@@ -6,10 +6,10 @@ index built with another version is refused until `tracuu index rebuild` has run
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, STORED, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from indexer.analysis import VnText
-from indexer.mapping import SCHEMA_VERSION
+from indexer.mapping import NUMBER_FIELD, SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "build_schema"]
 
@@ -51,5 +51,6 @@ def build_schema() -> Schema:
         doc_type_key=ID,
         date=DATETIME(sortable=True),
         meta=STORED,
+        **{NUMBER_FIELD: KEYWORD(scorable=True)},  # partial document numbers (issue 11)
         **fields,
     )

@@ -76,7 +76,7 @@ class Speller:
     def suggest(self, q: str, pq: ParsedQuery) -> str | None:
         """A better query than q, or None."""
         words = [s.text for s in spans(canonical(q))]
-        if not words or len(words) > 12 or any(u.kind in ("docnum", "date") for u in pq.units):
+        if not words or len(words) > 12 or any(u.kind in ("docnum", "date", "docpart") for u in pq.units):
             return None
         corrected = [self._correct(fold(w)) if fold(w) == w else w for w in words]
         typo = corrected != words

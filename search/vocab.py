@@ -8,6 +8,7 @@ in one lookup.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from itertools import product
 
@@ -15,6 +16,7 @@ from indexer.text import fold
 from indexer.whoosh_seam import IndexView
 
 MAX_FORMS = 8
+LIKELY_SHARE = 0.2  # an accenting counts as meant when it scores this share of the best one
 
 
 class Vocabulary:
@@ -39,3 +41,26 @@ class Vocabulary:
         ]
         dfs = self.view.doc_frequencies("text_bi", candidates)
         return [(pair, df) for pair, df in zip(candidates, dfs, strict=True) if df]
+
+    def association(self, pairs: list[str]) -> list[tuple[str, float]]:
+        """How likely each accented pair is the word meant: its frequency times how much more
+        often its syllables meet than chance would have them (positive PMI), from the index."""
+        n = max(self.view.doc_count, 1)
+        out = []
+        for pair, df in zip(pairs, self.view.doc_frequencies("text_bi", pairs), strict=True):
+            a, b = pair.split(" ", 1)
+            da, db = self.unigram_df.get(a, 0), self.unigram_df.get(b, 0)
+            if not (df and da and db):
+                out.append((pair, 0.0))
+                continue
+            pmi = math.log(df * n / (da * db))
+            out.append((pair, df * max(pmi, 0.0)))
+        return out
+
+    def likely(self, pairs: list[str]) -> list[str]:
+        """The pairs (one folded spelling, several accentings) a user most likely meant."""
+        scored = self.association(pairs)
+        best = max((s for _, s in scored), default=0.0)
+        if best <= 0:
+            return []
+        return [p for p, s in scored if s >= LIKELY_SHARE * best]

@@ -1,0 +1,85 @@
+"""Ranking tiers of a query (issue 11): which documents hold it the way it was typed. Pure.
+
+BM25F alone lets a title holding the syllables scattered, or another accenting of them, outrank
+a body holding the very phrase typed. Tiers come first and BM25F orders within a tier:
+
+1. strict: each typed run of syllables adjacent and in order with the diacritics typed (for
+   syllables typed without diacritics: the accented pairs the index says were likely meant, see
+   search.vocab.Vocabulary.likely); an accented single word as typed; an abbreviation as itself
+   or its expansion adjacent; a partial document number in a number field;
+2. folded: the same runs adjacent with any accenting;
+3. the rest of the matches (syllables anywhere).
+
+The index keeps no positions, so "adjacent" is an indexed pair of one clause (text_bi, title_bi);
+"all syllables in one clause" cannot be told from the index and is not a tier.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from indexer.mapping import NUMBER_FIELD
+from indexer.text import fold, has_diacritics
+
+if TYPE_CHECKING:
+    from search.query import Alternative, ParsedQuery, Unit, _Pairs
+
+    Requirement = tuple[Alternative, ...]  # met when one alternative is
+
+
+def _pair_list(tokens: tuple[str, ...]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def _exact(tok: str) -> Alternative:
+    return ((("text", tok), ("title", tok)),)
+
+
+def _adjacent(tokens: tuple[str, ...], pairs: _Pairs, strict: bool) -> Alternative:
+    """Every pair of the tokens adjacent: as typed (strict) or with any accenting."""
+    out = []
+    for pair in _pair_list(tokens):
+        if strict:
+            found = [("text_bi", p) for p in pairs.likely(pair)] + [("title_bi", pair)]
+        else:
+            found = [("text_bi", p) for p, _ in pairs.terms(pair)] + [("title_bi_f", fold(pair))]
+        out.append(tuple(found))
+    return tuple(out)
+
+
+def _unit(unit: Unit, pairs: _Pairs, strict: bool) -> Requirement | None:
+    """What one unit asks of a document in the strict or the folded tier (None: nothing more)."""
+    if unit.keys:
+        return ((tuple((NUMBER_FIELD, k) for k in unit.keys),),)
+    if unit.kind == "abbr":
+        return tuple(
+            _exact(alt[0]) if len(alt) == 1 else _adjacent(alt, pairs, strict)
+            for alt in unit.alternatives
+        )
+    if unit.kind in ("word", "quoted") and strict and has_diacritics(unit.alternatives[0][0]):
+        return (_exact(unit.alternatives[0][0]),)
+    return None
+
+
+def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]:
+    """The tiers of a parsed query, best first (empty when every match ranks alike)."""
+    # Pairs inside an abbreviation's expansion are asked by the abbreviation's own requirement
+    # (a document saying 'HU' holds 'huyện ủy' as far as ranking goes).
+    inside = {p for u in pq.units if u.kind == "abbr" for p in _pair_list(u.alternatives[0])}
+    out = []
+    for strict in (True, False):
+        reqs: list[Requirement] = []
+        for unit in pq.units:
+            req = _unit(unit, pairs, strict)
+            if req is not None:
+                reqs.append(req)
+        for run in pq.runs:
+            for pair in _pair_list(run):
+                if pair not in inside:
+                    reqs.append((_adjacent(tuple(pair.split(" ")), pairs, strict),))
+        out.append(tuple(reqs))
+    strict_reqs, folded_reqs = out
+    if not strict_reqs:
+        return ()
+    return (strict_reqs,) if strict_reqs == folded_reqs else (strict_reqs, folded_reqs)
