@@ -181,8 +181,8 @@ def _number_unit(
         parts = [p for p in re.split(r"[/\-]", fold(s.text)) if p]
         if len(parts) != 2 or not parts[0].isdigit():
             return None  # a whole number is matched as written
-        code = re.match(r"[a-z]+", parts[1])
-        key = f"{int(parts[0])}/{code.group(0) if code else parts[1]}"
+        letters = re.match(r"[a-z]+", parts[1])
+        key = f"{int(parts[0])}/{letters.group(0) if letters else parts[1]}"
         return Unit(((s.text,),), "docpart", (key,)), 1, 0
     if s.kind != "word" or not s.text.isdigit() or len(s.text) > 6:
         return None
@@ -303,7 +303,7 @@ def _alternative(alt: tuple[str, ...], pairs: _Pairs, kind: str = "word") -> Alt
         return ((("text_f", fold(alt[0])),),)
     if kind == "phrase":
         return tuple(
-            tuple(("text_bi", p) for p in pairs.consistent(pair)) + (("title_bi", pair),)
+            (*(("text_bi", p) for p in pairs.consistent(pair)), ("title_bi", pair))
             for pair in _pairs(alt)
         )
     return tuple(tuple(("text_bi", p) for p, _ in pairs.terms(pair)) for pair in _pairs(alt))

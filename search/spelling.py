@@ -76,7 +76,8 @@ class Speller:
     def suggest(self, q: str, pq: ParsedQuery) -> str | None:
         """A better query than q, or None."""
         words = [s.text for s in spans(canonical(q))]
-        if not words or len(words) > 12 or any(u.kind in ("docnum", "date", "docpart") for u in pq.units):
+        numbers = ("docnum", "date", "docpart")
+        if not words or len(words) > 12 or any(u.kind in numbers for u in pq.units):
             return None
         corrected = [self._correct(fold(w)) if fold(w) == w else w for w in words]
         typo = corrected != words
