@@ -137,10 +137,8 @@ def _attachment(a: dict[str, Any]) -> Attachment:
     pages = [clean_body(p) for p in raw_pages or []]
     text = clean_body(a["text"]) if isinstance(a.get("text"), str) else ""
     size = a.get("size")
-    meta = {
-        k: _clean(a.get(k), f"attachments.{k}") or ""
-        for k in ("name", "kind", "sha256", "stored", "status")
-    }
+    meta = {k: _clean(a.get(k), f"attachments.{k}") or "" for k in ("name", "kind", "sha256",
+                                                                    "stored", "status")}
     return Attachment(
         a["url"],
         _clean(a.get("title"), "attachments.title") or "",

@@ -22,82 +22,24 @@ from indexer.text import fold, normalize
 
 # Headings, as printed (upper case), and the doc_type they give.
 TYPES = (
-    "CHỈ THỊ",
-    "KẾ HOẠCH",
-    "NGHỊ QUYẾT",
-    "QUYẾT ĐỊNH",
-    "THÔNG BÁO",
-    "BÁO CÁO",
-    "TỜ TRÌNH",
-    "CÔNG ĐIỆN",
-    "HƯỚNG DẪN",
-    "KẾT LUẬN",
-    "CHƯƠNG TRÌNH",
-    "QUY ĐỊNH",
-    "QUY CHẾ",
-    "ĐỀ ÁN",
-    "GIẤY MỜI",
-    "BIÊN BẢN",
-    "THÔNG TƯ",
-    "NGHỊ ĐỊNH",
-    "CÔNG VĂN",
-    "LỊCH",
+    "CHỈ THỊ", "KẾ HOẠCH", "NGHỊ QUYẾT", "QUYẾT ĐỊNH", "THÔNG BÁO", "BÁO CÁO", "TỜ TRÌNH",
+    "CÔNG ĐIỆN", "HƯỚNG DẪN", "KẾT LUẬN", "CHƯƠNG TRÌNH", "QUY ĐỊNH", "QUY CHẾ", "ĐỀ ÁN",
+    "GIẤY MỜI", "BIÊN BẢN", "THÔNG TƯ", "NGHỊ ĐỊNH", "CÔNG VĂN", "LỊCH",
 )
 _FOLDED_TYPES = {fold(t): t.lower() for t in TYPES}
 # Heads of issuing bodies, to snap OCR spellings ("UY BAN NHÂN DẦN") to the real name.
 BODIES = (
-    "ỦY BAN NHÂN DÂN",
-    "HỘI ĐỒNG NHÂN DÂN",
-    "HUYỆN ỦY",
-    "TỈNH ỦY",
-    "THÀNH ỦY",
-    "ĐẢNG ỦY",
-    "ĐẢNG BỘ",
-    "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM",
-    "VĂN PHÒNG",
-    "SỞ",
-    "PHÒNG",
-    "BAN",
-    "THANH TRA",
-    "CÔNG AN",
-    "UBND",
-    "HĐND",
-    "TRUNG TÂM",
-    "BAN CHỈ ĐẠO",
-    "BAN THƯỜNG VỤ",
+    "ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN", "HUYỆN ỦY", "TỈNH ỦY", "THÀNH ỦY", "ĐẢNG ỦY",
+    "ĐẢNG BỘ", "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM", "VĂN PHÒNG", "SỞ", "PHÒNG", "BAN",
+    "THANH TRA", "CÔNG AN", "UBND", "HĐND", "TRUNG TÂM", "BAN CHỈ ĐẠO", "BAN THƯỜNG VỤ",
 )
 _UNITS = {"huyện", "tỉnh", "xã", "phường", "quận", "trấn", "phố", "ủy", "uỷ"}
-_ISSUER_CODES = {
-    "ubnd",
-    "hdnd",
-    "hu",
-    "tu",
-    "du",
-    "vp",
-    "ubmttq",
-    "mttq",
-    "btv",
-    "bch",
-    "ttg",
-    "cp",
-    "stc",
-    "stp",
-    "snv",
-    "tckh",
-    "ub",
-    "bdh",
-    "bcd",
-    "ct",
-    "nc",
-    "kt",
-    "tcd",
-}
+_ISSUER_CODES = {"ubnd", "hdnd", "hu", "tu", "du", "vp", "ubmttq", "mttq", "btv", "bch", "ttg",
+                 "cp", "stc", "stp", "snv", "tckh", "ub", "bdh", "bcd", "ct", "nc", "kt", "tcd"}
 _TYPE_CODES = {fold(k) for k in DOC_TYPE_CODES} | {"qd", "hd", "cd", "nq", "tb", "bc", "ttr"}
 
-_MOTTO = re.compile(
-    r"CONG\s*HOA\s*XA\s*HOI.*|DOC\s*LAP\s*[-–—]?\s*TU\s*DO.*|DANG\s*CONG\s*SAN"
-    r"\s*VIET\s*NAM.*|^\W*(?:CHU\s*)?NGHIA\s*VIET\s*NAM\W*$|^\W*NAM\W*$|HANH\s*PHUC"
-)
+_MOTTO = re.compile(r"CONG\s*HOA\s*XA\s*HOI.*|DOC\s*LAP\s*[-–—]?\s*TU\s*DO.*|DANG\s*CONG\s*SAN"
+                    r"\s*VIET\s*NAM.*|^\W*(?:CHU\s*)?NGHIA\s*VIET\s*NAM\W*$|^\W*NAM\W*$|HANH\s*PHUC")
 # "Số:" (or OCR's "Só", "S6") where a number follows; not the "SO" of "ĐẮK SONG".
 # Capital S only: "Nghị định số 64/2014/NĐ-CP" in the body is a reference, not this number.
 _NUMBER_LINE = re.compile(r"(?:^|[\s|])S[ốỐóÓoOơƠ6]\b\s*[:;.,]?\s*")
@@ -105,13 +47,11 @@ _RAW_NUMBER = re.compile(
     r"^\W{0,3}([0-9OoIl|]*\d[0-9OoIl|]*(?:\s*[/\-.]\s*\d{4})?)?\s*([/\-])\s*"
     r"([A-ZĐÐa-zđ]{1,6}(?:\s*[-/&]\s*[A-ZĐÐa-zđ0-9]{1,10}){0,3})"
 )
-_DATE = re.compile(
-    r"ng[aà]y\s*(\S{0,3}?)\s*th[aá]ng\s*(\S{1,3}?)\s*n[aă]m\s*(\d{4})", re.IGNORECASE
-)
+_DATE = re.compile(r"ng[aà]y\s*(\S{0,3}?)\s*th[aá]ng\s*(\S{1,3}?)\s*n[aă]m\s*(\d{4})",
+                   re.IGNORECASE)
 _BODY_START = re.compile(
     r"^(?:Căn cứ|Kính gửi|Thực hiện|Xét|Ngày \d|Theo|Để |Trong|Qua |Sau khi|Nhằm|Hôm nay|Do |"
-    r"Điều \d|CHỦ TỊCH|[IVX]+\.|\d+\.)",
-    re.IGNORECASE,
+    r"Điều \d|CHỦ TỊCH|[IVX]+\.|\d+\.)", re.IGNORECASE
 )
 _QUERY_NUMBER = re.compile(
     r"(?<![a-z0-9])(?:so\s*:?\s*)?([0-9oli]*\d[0-9oli]*)(?:\s*[/.\-]\s*(\d{4}))?"
@@ -205,8 +145,7 @@ def _title_case(words: str) -> str:
         if place:
             continue
         unit_then_name = w in ("huyện", "tỉnh", "xã", "phường", "quận", "trấn", "phố") and fold(
-            nxt
-        ) not in ("uy", "ban")
+            nxt) not in ("uy", "ban")
         committee = w in ("ủy", "uỷ") and i > 0 and ws[i - 1] in ("huyện", "tỉnh", "thành", "đảng")
         if unit_then_name or committee:
             place = True
@@ -221,7 +160,7 @@ def _snap_body(line: str) -> str:
     for body in BODIES:
         fb = fold(body)
         if f.startswith(fb) and (len(f) == len(fb) or not f[len(fb)].isalpha()):
-            return body + line[len(fb) :]
+            return body + line[len(fb):]
     return line
 
 
@@ -238,11 +177,8 @@ def _issuer(lines: list[str]) -> str | None:
         return None
     last = left[-1]
     first_word = fold(last.split()[0]).lower()
-    if (
-        len(left) > 1
-        and first_word in {fold(u) for u in _UNITS | {"thị", "thành"}}
-        and not re.match(r"(HUYEN|TINH|THANH)\s*UY", fold(last).upper())
-    ):
+    if len(left) > 1 and first_word in {fold(u) for u in _UNITS | {"thị", "thành"}} \
+            and not re.match(r"(HUYEN|TINH|THANH)\s*UY", fold(last).upper()):
         last = f"{left[-2]} {last}"
     return _title_case(last)
 
@@ -283,7 +219,7 @@ def read_header(text: str, max_lines: int = 40) -> DocHeader:
     number_at = None
     for i, line in enumerate(lines[:15]):
         for nm in _NUMBER_LINE.finditer(line):
-            m = _RAW_NUMBER.search(line[nm.end() : nm.end() + 60])
+            m = _RAW_NUMBER.search(line[nm.end(): nm.end() + 60])
             if m:
                 number = _clean_number(m.group(1), m.group(2), m.group(3))
                 key = number_key(number) if m.group(1) else None
@@ -299,16 +235,16 @@ def read_header(text: str, max_lines: int = 40) -> DocHeader:
     if dm:
         date_at = joined.count("\n", 0, dm.start())
         line_start = joined.rfind("\n", 0, dm.start()) + 1
-        signed, place = _date(dm), _place(joined[line_start : dm.start()])
+        signed, place = _date(dm), _place(joined[line_start: dm.start()])
         date_at = joined.count("\n", 0, dm.end())
     head_end = max(x for x in (number_at, date_at, 0) if x is not None)
     issuer = _issuer(lines[: number_at if number_at is not None else min(3, len(lines))])
-    body = lines[head_end + 1 :]
+    body = lines[head_end + 1:]
     vv = next((i for i, ln in enumerate(lines[: head_end + 4]) if re.match(r"V/?v\b", ln)), None)
     for i, line in enumerate(body[:12]):
         doc_type = _heading(line)
         if doc_type:
-            summary = _summary(body[i + 1 :])
+            summary = _summary(body[i + 1:])
             break
     if doc_type is None and vv is not None:
         doc_type = "công văn"
@@ -322,10 +258,8 @@ def _summary(lines: list[str], letter: bool = False) -> str | None:
     """The trích yếu: the line after the heading, and short lines continuing it."""
     parts: list[str] = []
     for line in lines[:5]:
-        if (
-            _DATE.search(line)
-            or re.match(r"^[-_=.]{3,}$", line)
-            or (letter and re.match(r"K[íi]nh\s*g[ửu]i", line, re.IGNORECASE))
+        if _DATE.search(line) or re.match(r"^[-_=.]{3,}$", line) or (
+            letter and re.match(r"K[íi]nh\s*g[ửu]i", line, re.IGNORECASE)
         ):
             break
         if parts and (_BODY_START.match(line) or len(line) > 120 or line.startswith("STT")):
