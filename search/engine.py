@@ -137,8 +137,8 @@ class Engine:
     def _search(self, req: SearchRequest) -> SearchResult:
         pq = qb.parse(req.q)
         with self._lock:
-            ranked, page_hits, suggestion = self._ranked(self.generation(), req, pq)
-        return self._with_snippets(req, pq, ranked.total, page_hits, suggestion)
+            ranked, page_hits, said = self._ranked(self.generation(), req, pq)
+        return self._with_snippets(req, pq, ranked.total, page_hits, said)
 
     @staticmethod
     def _filter_docs(ranker: Ranker, req: SearchRequest) -> np.ndarray | None:
@@ -156,8 +156,9 @@ class Engine:
 
     def _ranked(
         self, gen: Generation, req: SearchRequest, pq: qb.ParsedQuery
-    ) -> tuple[Ranked, PageHits, str | None]:
-        """The index phase of a search (under the lock): page of stored fields, suggestion."""
+    ) -> tuple[Ranked, PageHits, tuple[str | None, str | None]]:
+        """The index phase of a search (under the lock): page of stored fields, suggestion and
+        the accented query the results are for."""
         ranker = gen.ranker
         allowed = self._filter_docs(ranker, req)
         offset = (req.page - 1) * req.size
@@ -174,13 +175,14 @@ class Engine:
             if allowed is not None:
                 candidates = np.intersect1d(candidates, allowed, True)
         ranked = ranker.rank(candidates, plan, offset, req.size, sort)
-        suggestion = None if pq.empty else gen.speller().suggest(req.q, pq)
+        showing = None if pq.empty else gen.speller().meant(pq)
+        suggestion = None if pq.empty or showing else gen.speller().suggest(req.q, pq)
         view = gen.view
         page_hits = [
             (view.stored_fields(d), score)
             for d, score in zip(ranked.docnums, ranked.scores, strict=True)
         ]
-        return ranked, page_hits, suggestion
+        return ranked, page_hits, (suggestion, showing)
 
     def _with_snippets(
         self,
@@ -188,7 +190,7 @@ class Engine:
         pq: qb.ParsedQuery,
         total: int,
         page_hits: PageHits,
-        suggestion: str | None,
+        said: tuple[str | None, str | None],
     ) -> SearchResult:
         docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
         terms = pq.highlight_terms()
@@ -218,7 +220,8 @@ class Engine:
             size=req.size,
             took_ms=0.0,
             hits=hits,
-            suggestion=suggestion,
+            suggestion=said[0],
+            showing=said[1],
         )
 
     def document(self, article_id: str) -> Article | None:

@@ -64,6 +64,7 @@ OPENAPI: dict[str, Any] = {
                                         "size": {"type": "integer"},
                                         "took_ms": {"type": "number"},
                                         "suggestion": _NSTR,
+                                        "showing": _NSTR,
                                         "hits": {
                                             "type": "array",
                                             "items": {

@@ -79,6 +79,10 @@ class Speller:
         numbers = ("docnum", "date", "docpart")
         if not words or len(words) > 12 or any(u.kind in numbers for u in pq.units):
             return None
+        # An abbreviation typed as one (HU, UBND) is not a syllable missing its diacritics.
+        abbr = {t for u in pq.units if u.kind == "abbr" for t in u.alternatives[0]}
+        if set(words) <= abbr:
+            return None
         corrected = [self._correct(fold(w)) if fold(w) == w else w for w in words]
         typo = corrected != words
         if has_diacritics(" ".join(words)) and not typo:
@@ -89,6 +93,28 @@ class Speller:
         if not typo and all(self.unigram_df.get(w, 0) == 0 for w in restored):
             return None
         return " ".join(restored)
+
+    def meant(self, pq: ParsedQuery) -> str | None:
+        """The accented words a query typed without diacritics stands for, when the index is
+        confident (one likely accenting of each pair, Vocabulary.likely): 'dan van' → 'dân vận'."""
+        if len(pq.runs) != 1 or any(u.kind not in ("word", "phrase") for u in pq.units):
+            return None
+        run = pq.runs[0]
+        if not any(fold(t) == t for t in run):
+            return None
+        out = list(run)
+        for i in range(len(run) - 1):
+            typed = (out[i], run[i + 1])
+            found = [
+                p
+                for p, _ in self.vocab.pair_variants(*typed)
+                if all(t == w or fold(t) == t for t, w in zip(typed, p.split(" "), strict=True))
+            ]
+            likely = self.vocab.likely(found)
+            if len(likely) != 1:
+                return None
+            out[i : i + 2] = likely[0].split(" ")
+        return " ".join(out) if out != list(run) else None
 
     def _followers(self, first: str, second_prefix: str, limit: int) -> list[tuple[int, str]]:
         """Bigrams 'first x' in the index with fold(x) starting like second_prefix, by frequency."""

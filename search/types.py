@@ -55,6 +55,9 @@ class SearchResult:
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None
+    # The accented query the results are ranked for, when typed without diacritics and the
+    # index is confident: 'Hiển thị kết quả cho {showing}. Tìm chính xác {query}'.
+    showing: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
