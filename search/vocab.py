@@ -20,12 +20,13 @@ LIKELY_SHARE = 0.4  # an accenting counts as meant when it scores this share of 
 # Function syllables (adverbs, particles, copulas, pronouns, classifiers): 'người dân vẫn …' makes
 # 'dân vẫn' frequent without making it a word, so a pair holding one is rarely what 'dan van'
 # meant. Written for tracuu (no word list is shipped).
-FUNCTION_SYLLABLES = frozenset(
+_FUNCTION = (
     "vẫn đã đang sẽ cũng còn là của và có được bị thì mà này đó kia với cho các những một "
     "không chưa rất đều lại nên nữa mới vừa hãy đừng chỉ cứ ở tại từ vì nếu nhưng hay hoặc "
     "theo đến tới khi sau trước trong ngoài trên dưới ai gì nào đâu sao thế ấy họ tôi anh chị "
-    "em ông bà nó chúng ta mình thể".split()
+    "em ông bà nó chúng ta mình thể"
 )
+FUNCTION_SYLLABLES = frozenset(_FUNCTION.split())
 FUNCTION_PENALTY = 0.1
 
 
