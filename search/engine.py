@@ -193,7 +193,7 @@ class Engine:
         said: tuple[str | None, str | None],
     ) -> SearchResult:
         docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
-        terms = pq.highlight_terms()
+        terms, phrases = pq.highlight_terms(), pq.highlight_phrases()
         hits = []
         for stored, score in page_hits:
             meta = stored.get("meta") or {}
@@ -203,7 +203,7 @@ class Engine:
                     id=stored["id"],
                     url=meta.get("url"),
                     title=stored.get("title", ""),
-                    snippet=make_snippet(art.body if art else "", terms),
+                    snippet=make_snippet(art.body if art else "", terms, phrases=phrases),
                     published=meta.get("published"),
                     site=meta.get("site"),
                     category=meta.get("category"),

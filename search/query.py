@@ -60,6 +60,20 @@ class ParsedQuery:
         """Exact tokens worth marking in a snippet."""
         return frozenset(t for u in self.units for alt in u.alternatives for t in alt)
 
+    def highlight_phrases(self) -> frozenset[str]:
+        """What a snippet marks first when the text holds it: the typed runs and their pairs,
+        quoted phrases, abbreviations and their expansions (search.snippet)."""
+        out = {
+            alt[-1] if u.kind == "docpart" else " ".join(alt)  # 'quyết định 45': the number
+            for u in self.units
+            if u.kind != "word"
+            for alt in u.alternatives
+        }
+        for run in self.runs:
+            out.add(" ".join(run))
+            out.update(f"{a} {b}" for a, b in itertools.pairwise(run))
+        return frozenset(out)
+
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _QUOTED = re.compile(r'"([^"]*)"?')

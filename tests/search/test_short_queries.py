@@ -126,3 +126,15 @@ def test_number_parts_of_a_text() -> None:
     parts = number_parts("Số: 45/2021/QĐ-UBND, 05-CT/HU; gọi 0912 345 678 ngày 12/05/2020")
     assert parts == ["45", "45/2021", "45/qd", "5", "5/ct"]
     assert fold("qđ") == "qd"
+
+
+def test_highlights_mark_what_matched_the_way_it_matched(engine: Engine) -> None:
+    res = search(engine, "dân vận")
+    assert "<mark>Dân vận</mark>" in res.hits[0].snippet  # the phrase, as one mark
+    assert "Năm <mark>" not in res.hits[0].snippet  # not 'Vận' the name nearby
+    res = search(engine, "UBND")
+    for h in res.hits:
+        marked = [m.split("</mark>")[0] for m in h.snippet.split("<mark>")[1:]]
+        assert marked and all(fold(m.lower()) in ("ubnd", "uy ban nhan dan") for m in marked)
+    snippet = search(engine, "quyết định 45").hits[0].snippet
+    assert "<mark>45</mark>/2021/QĐ-UBND" in snippet
