@@ -11,12 +11,42 @@
 from __future__ import annotations
 
 import math
+import re
+from functools import cache
+from importlib import resources
 
+from indexer.lexicon import abbreviations, syllables
 from indexer.text import canonical, fold, has_diacritics, spans
 from search.query import ParsedQuery
-from search.vocab import Vocabulary
+from search.vocab import FUNCTION_SYLLABLES, Vocabulary
 
 SCAN = 3000  # most terms read per prefix lookup
+CONTINUE_SHARE = 0.6  # a completion goes on to the next syllable when it follows this often
+
+
+@cache
+def _written_forms() -> dict[str, str]:
+    """Abbreviations as written ('ubnd' → 'UBND', 'ttg' → 'TTg'), keyed by the indexed token."""
+    data = resources.files("indexer").joinpath("data/abbreviations.tsv").read_text("utf-8")
+    out = {}
+    for line in data.splitlines():
+        raw = line.partition("\t")[0].strip()
+        if raw and not raw.startswith("#") and raw.isalnum():
+            out[raw.lower()] = raw
+    return out
+
+
+def written(token: str) -> str:
+    """An indexed (lower-case) token as people write it: UBND, KT, 123/KH-UBND, 45/2021/NĐ-CP;
+    syllables stay as they are."""
+    if token.isdigit():
+        return token
+    if any(c.isdigit() for c in token):  # a document number
+        parts = re.split(r"([/\-])", token)
+        return "".join(_written_forms().get(p, p.upper()) for p in parts)
+    if token in syllables():
+        return token
+    return _written_forms().get(token, token)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -38,6 +68,7 @@ class Speller:
         self.forms = vocab.forms
         self.folded_df = vocab.folded_df
         self.unigram_df = vocab.unigram_df
+        self._next: dict[str, str | None] = {}
 
     def _correct(self, folded: str) -> str:
         # Syllables are at most 7 letters: longer tokens are names or noise, not typos.
@@ -80,7 +111,13 @@ class Speller:
         if not words or len(words) > 12 or any(u.kind in numbers for u in pq.units):
             return None
         # An abbreviation typed as one (HU, UBND) is not a syllable missing its diacritics.
-        abbr = {t for u in pq.units if u.kind == "abbr" for t in u.alternatives[0]}
+        keys = abbreviations().expansions
+        abbr = {
+            t
+            for u in pq.units
+            if u.kind == "abbr" and fold("".join(u.alternatives[0])) in keys
+            for t in u.alternatives[0]
+        }
         if set(words) <= abbr:
             return None
         corrected = [self._correct(fold(w)) if fold(w) == w else w for w in words]
@@ -128,6 +165,28 @@ class Speller:
                 found.append((df, second))
         return sorted(found, reverse=True)[:limit]
 
+    def _continuation(self, word: str) -> str | None:
+        """The syllable that nearly always follows `word` ('thành' → 'phố'), if one does."""
+        if word not in self._next:
+            found = self.view.terms("text_bi", f"{word} ", SCAN)
+            total = sum(df for _, df in found)
+            df, term = max(((df, t) for t, df in found), default=(0, ""))
+            second = term.split(" ", 1)[-1]
+            strong = total >= 3 and df >= CONTINUE_SHARE * total
+            self._next[word] = second if strong and second not in FUNCTION_SYLLABLES else None
+        return self._next[word]
+
+    def _finish(self, words: str) -> str | None:
+        """A completion as offered: whole words, never ending on a function word, abbreviations
+        and document numbers as written (None: not worth offering)."""
+        toks = words.split(" ")
+        if len(toks) > 1 and toks[-1] in FUNCTION_SYLLABLES:
+            return None
+        nxt = self._continuation(toks[-1]) if toks[-1].isalpha() else None
+        if nxt is not None and len(toks) < 3:
+            toks.append(nxt)
+        return " ".join(written(t) for t in toks)
+
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of a partly typed query: the last word, and the word after it."""
         canon = canonical(prefix)
@@ -169,7 +228,10 @@ class Speller:
         best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
         out = []
         for words_, _ in best:
-            full = f"{head} {words_}".strip()
+            finished = self._finish(words_)
+            if finished is None:
+                continue
+            full = f"{head} {finished}".strip()
             if canonical(full) != canon.strip() and full not in out:
                 out.append(full)
         return out[:limit]

@@ -24,7 +24,7 @@ _FUNCTION = (
     "vẫn đã đang sẽ cũng còn là của và có được bị thì mà này đó kia với cho các những một "
     "không chưa rất đều lại nên nữa mới vừa hãy đừng chỉ cứ ở tại từ vì nếu nhưng hay hoặc "
     "theo đến tới khi sau trước trong ngoài trên dưới ai gì nào đâu sao thế ấy họ tôi anh chị "
-    "em ông bà nó chúng ta mình thể"
+    "em ông bà nó chúng ta mình thể vào về ra lên xuống để do bởi rằng cả mỗi từng"
 )
 FUNCTION_SYLLABLES = frozenset(_FUNCTION.split())
 FUNCTION_PENALTY = 0.1

@@ -138,3 +138,15 @@ def test_highlights_mark_what_matched_the_way_it_matched(engine: Engine) -> None
         assert marked and all(fold(m.lower()) in ("ubnd", "uy ban nhan dan") for m in marked)
     snippet = search(engine, "quyết định 45").hits[0].snippet
     assert "<mark>45</mark>/2021/QĐ-UBND" in snippet
+
+
+def test_type_ahead_whole_words_as_written(engine: Engine) -> None:
+    offered = engine.suggest("dân v")
+    assert "dân vận" in offered
+    assert not {"dân và", "dân vào", "dân về"} & set(offered)  # never a function word last
+    assert all(len(o.split()[-1]) > 1 for o in engine.suggest("huyện u"))
+    assert "huyện ủy" in engine.suggest("huyện u")
+    assert "UBND" in engine.suggest("ubn")  # as written, not 'ubnd'
+    assert all(o.startswith("UBND ") for o in engine.suggest("UBND t"))
+    assert engine.suggest("123") == ["123/KH-UBND"]
+    assert "12/NQ-HĐND" in engine.suggest("12/n")
