@@ -193,12 +193,12 @@ def _number_unit(
     s = sp[i]
     if s.kind == "docnum":
         parts = [p for p in re.split(r"[/\-]", fold(s.text)) if p]
-        if len(parts) != 2 or not parts[0].isdigit():
+        if len(parts) != 2 or not parts[0].isdecimal():
             return None  # a whole number is matched as written
         letters = re.match(r"[a-z]+", parts[1])
         key = f"{int(parts[0])}/{letters.group(0) if letters else parts[1]}"
         return Unit(((s.text,),), "docpart", (key,)), 1, 0
-    if s.kind != "word" or not s.text.isdigit() or len(s.text) > 6:
+    if s.kind != "word" or not s.text.isdecimal() or len(s.text) > 6:
         return None
     n = str(int(s.text))
     nxt = sp[i + 1] if i + 1 < len(sp) else None
