@@ -297,9 +297,12 @@ class _Pairs:
             if all(t == w or fold(t) == t for t, w in zip(typed, p.split(" "), strict=True))
         ]
 
-    def likely(self, pair: str) -> list[str]:
-        """The consistent pairs the user most likely meant (all of them without a vocabulary)."""
+    def likely(self, pair: str, after: frozenset[str] = frozenset()) -> list[str]:
+        """The consistent pairs the user most likely meant (all of them without a vocabulary);
+        `after`: the likely forms of the first syllable, from the pair before it in the run."""
         found = self.consistent(pair)
+        if after:
+            found = [p for p in found if p.split(" ")[0] in after] or found
         if self.vocab is None or not any(fold(t) == t for t in pair.split(" ")):
             return found
         return self.vocab.likely(found) or found

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from indexer.mapping import NUMBER_FIELD
 from indexer.text import fold, has_diacritics
 
+SHORT = 3  # syllables: a query this short is ranked for the accenting it likely means
+
 if TYPE_CHECKING:
     from search.query import Alternative, ParsedQuery, Unit, _Pairs
 
@@ -36,12 +38,20 @@ def _exact(tok: str) -> Alternative:
     return ((("text", tok), ("title", tok)),)
 
 
-def _adjacent(tokens: tuple[str, ...], pairs: _Pairs, strict: bool) -> Alternative:
-    """Every pair of the tokens adjacent: as typed (strict) or with any accenting."""
+def _adjacent(
+    tokens: tuple[str, ...], pairs: _Pairs, strict: bool, short: bool = True
+) -> Alternative:
+    """Every pair of the tokens adjacent: as typed (strict) or with any accenting. Syllables
+    typed without diacritics count as typed in their likely accenting in a short query (each
+    pair's choice following the one before it: 'căng thẳng' then 'thẳng trước'); a longer one
+    says enough by itself (its pairs are often not words: 'đầu tiên vào')."""
     out = []
+    after: frozenset[str] = frozenset()
     for pair in _pair_list(tokens):
         if strict:
-            found = [("text_bi", p) for p in pairs.likely(pair)] + [("title_bi", pair)]
+            typed = pairs.likely(pair, after) if short else pairs.consistent(pair)
+            after = frozenset(p.split(" ")[1] for p in typed)
+            found = [("text_bi", p) for p in typed] + [("title_bi", pair)]
         else:
             found = [("text_bi", p) for p, _ in pairs.terms(pair)] + [("title_bi_f", fold(pair))]
         out.append(tuple(found))
@@ -66,8 +76,13 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
     """The tiers of a parsed query, best first (empty when every match ranks alike)."""
     # Pairs inside an abbreviation's expansion are asked by the abbreviation's own requirement
     # (a document saying 'HU' holds 'huyện ủy' as far as ranking goes).
-    inside = {p for u in pq.units if u.kind == "abbr" for p in _pair_list(u.alternatives[0])}
+    # So are the pairs joining it to the words around it: 'tại thành phố hồ chí minh' is met
+    # by '… tại TP.HCM'.
+    expansions = [u.alternatives[0] for u in pq.units if u.kind == "abbr"]
+    inside = {p for e in expansions for p in _pair_list(e)}
+    edges = {e[0] for e in expansions if len(e) > 1}, {e[-1] for e in expansions if len(e) > 1}
     out = []
+    short = sum(len(u.alternatives[0]) for u in pq.units) <= SHORT
     for strict in (True, False):
         reqs: list[Requirement] = []
         for unit in pq.units:
@@ -75,9 +90,14 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
             if req is not None:
                 reqs.append(req)
         for run in pq.runs:
-            for pair in _pair_list(run):
-                if pair not in inside:
-                    reqs.append((_adjacent(tuple(pair.split(" ")), pairs, strict),))
+            # One requirement per pair (a document may hold the run split by a clause break),
+            # the likely accentings chosen along the whole run.
+            for pair, found in zip(
+                _pair_list(run), _adjacent(run, pairs, strict, short), strict=True
+            ):
+                left, right = pair.split(" ")
+                if pair not in inside and right not in edges[0] and left not in edges[1]:
+                    reqs.append(((found,),))
         out.append(tuple(reqs))
     strict_reqs, folded_reqs = out
     if not strict_reqs:
