@@ -20,6 +20,7 @@ from indexer.lexicon import Abbreviations, abbreviations, syllables
 from indexer.mapping import NUMBER_FIELD
 from indexer.text import Span, canonical, fold, has_diacritics, normalize, spans
 from search import tiers
+from search.vocab import FUNCTION_SYLLABLES
 from search.weights import DEFAULT_WEIGHTS, Weights
 
 if TYPE_CHECKING:
@@ -296,6 +297,15 @@ class _Pairs:
             for p, _ in self.terms(pair)
             if all(t == w or fold(t) == t for t, w in zip(typed, p.split(" "), strict=True))
         ]
+
+    def word_forms(self, word: str) -> list[str]:
+        """The accentings in the index of a syllable typed without diacritics that are
+        Vietnamese syllables and not function words ('ta' → tà, tá, tạ; not 'ta' itself)."""
+        if self.vocab is None:
+            return []
+        known = syllables()
+        found = self.vocab.forms.get(word, [])
+        return [w for w in found if w in known and w not in FUNCTION_SYLLABLES]
 
     def likely(self, pair: str, after: frozenset[str] = frozenset()) -> list[str]:
         """The consistent pairs the user most likely meant (all of them without a vocabulary);

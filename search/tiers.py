@@ -58,7 +58,7 @@ def _adjacent(
     return tuple(out)
 
 
-def _unit(unit: Unit, pairs: _Pairs, strict: bool) -> Requirement | None:
+def _unit(unit: Unit, pairs: _Pairs, strict: bool, alone: bool = False) -> Requirement | None:
     """What one unit asks of a document in the strict or the folded tier (None: nothing more)."""
     if unit.keys:
         return ((tuple((NUMBER_FIELD, k) for k in unit.keys),),)
@@ -67,8 +67,16 @@ def _unit(unit: Unit, pairs: _Pairs, strict: bool) -> Requirement | None:
             _exact(alt[0]) if len(alt) == 1 else _adjacent(alt, pairs, strict)
             for alt in unit.alternatives
         )
-    if unit.kind in ("word", "quoted") and strict and has_diacritics(unit.alternatives[0][0]):
-        return (_exact(unit.alternatives[0][0]),)
+    word = unit.alternatives[0][0]
+    if unit.kind in ("word", "quoted") and strict and has_diacritics(word):
+        return (_exact(word),)
+    if unit.kind == "word" and strict and alone:
+        # One syllable without diacritics: documents holding a real word it folds from first
+        # ('ta': tà, tạ, tả before the pronoun ta; 'bit': bịt before the English bit).
+        forms = pairs.word_forms(word)
+        return (
+            (((tuple(t for f in forms for t in (("text", f), ("title", f)))),),) if forms else None
+        )
     return None
 
 
@@ -86,7 +94,7 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
     for strict in (True, False):
         reqs: list[Requirement] = []
         for unit in pq.units:
-            req = _unit(unit, pairs, strict)
+            req = _unit(unit, pairs, strict, alone=short and len(pq.units) == 1)
             if req is not None:
                 reqs.append(req)
         for run in pq.runs:
@@ -102,4 +110,6 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
     strict_reqs, folded_reqs = out
     if not strict_reqs:
         return ()
-    return (strict_reqs,) if strict_reqs == folded_reqs else (strict_reqs, folded_reqs)
+    if strict_reqs == folded_reqs or not folded_reqs:  # an empty tier is met by every match
+        return (strict_reqs,)
+    return (strict_reqs, folded_reqs)
