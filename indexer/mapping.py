@@ -9,13 +9,15 @@ other version. Pure but for those two small files: no Whoosh here.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from indexer.document import Article, facet_key
+from indexer.document import DOC_TYPE_CODES, Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
-from indexer.text import analyze
+from indexer.lexicon import abbreviations
+from indexer.text import analyze, fold
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
@@ -30,6 +32,20 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _CODE = re.compile(r"[a-z]+")
 
 
+@cache
+def _codes() -> frozenset[str]:
+    """Letter codes of document numbers: types (QĐ, KH) and issuers (UBND, TTg, HU)."""
+    return frozenset(fold(k) for k in DOC_TYPE_CODES) | frozenset(abbreviations().expansions) | {
+        "cp", "ttg", "ub", "vp", "bch", "btv", "nd-cp",
+    }
+
+
+def _official(parts: list[str]) -> bool:
+    """A document number rather than a football line-up ('27-jonathan') or a product name:
+    number/year/code or number/code-issuer, or a known code."""
+    return len(parts) >= 3 or parts[1] in _codes()
+
+
 def number_parts(text: str) -> list[str]:
     """The partial-number keys of the document numbers in a text (one per occurrence)."""
     out: list[str] = []
@@ -37,7 +53,7 @@ def number_parts(text: str) -> list[str]:
         if not tok[0].isdigit() or not any(c.isalpha() for c in tok):
             continue
         parts = [p for p in re.split(r"[/\-]", tok) if p]
-        if len(parts) < 2 or not parts[0].isdigit():
+        if len(parts) < 2 or not parts[0].isdecimal() or not _official(parts):
             continue
         n = str(int(parts[0]))
         out.append(n)

@@ -80,6 +80,22 @@ def _unit(unit: Unit, pairs: _Pairs, strict: bool, alone: bool = False) -> Requi
     return None
 
 
+def _beside_abbreviations(pq: ParsedQuery) -> list[Requirement]:
+    """'TPHCM cho biết', 'UBND tỉnh': the word right after (or before) an abbreviation, adjacent
+    to it in one of its forms ('tphcm cho', 'minh cho'; 'ubnd tỉnh', 'dân tỉnh')."""
+    out: list[Requirement] = []
+    for left, right in itertools.pairwise(pq.units):
+        if "abbr" not in (left.kind, right.kind) or not {left.kind, right.kind} <= {"word", "abbr"}:
+            continue
+        found = tuple(
+            (("text_bi", f"{a[-1]} {b[0]}"), ("title_bi", f"{a[-1]} {b[0]}"))
+            for a in left.alternatives
+            for b in right.alternatives
+        )
+        out.append(tuple((part,) for part in found))
+    return out
+
+
 def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]:
     """The tiers of a parsed query, best first (empty when every match ranks alike)."""
     # Pairs inside an abbreviation's expansion are asked by the abbreviation's own requirement
@@ -106,6 +122,7 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
                 left, right = pair.split(" ")
                 if pair not in inside and right not in edges[0] and left not in edges[1]:
                     reqs.append(((found,),))
+        reqs += _beside_abbreviations(pq)
         out.append(tuple(reqs))
     strict_reqs, folded_reqs = out
     if not strict_reqs:
