@@ -10,6 +10,8 @@ a body holding the very phrase typed. Tiers come first and BM25F orders within a
 2. folded: the same runs adjacent with any accenting;
 3. the rest of the matches (syllables anywhere).
 
+Before 1, for syllables typed without diacritics, the single likeliest accenting of each pair.
+
 The index keeps no positions, so "adjacent" is an indexed pair of one clause (text_bi, title_bi);
 "all syllables in one clause" cannot be told from the index and is not a tier.
 """
@@ -39,7 +41,7 @@ def _exact(tok: str) -> Alternative:
 
 
 def _adjacent(
-    tokens: tuple[str, ...], pairs: _Pairs, strict: bool, short: bool = True
+    tokens: tuple[str, ...], pairs: _Pairs, strict: bool, short: bool = True, best: bool = False
 ) -> Alternative:
     """Every pair of the tokens adjacent: as typed (strict) or with any accenting. Syllables
     typed without diacritics count as typed in their likely accenting in a short query (each
@@ -50,6 +52,7 @@ def _adjacent(
     for pair in _pair_list(tokens):
         if strict:
             typed = pairs.likely(pair, after) if short else pairs.consistent(pair)
+            typed = typed[:1] if best else typed
             after = frozenset(p.split(" ")[1] for p in typed)
             found = [("text_bi", p) for p in typed] + [("title_bi", pair)]
         else:
@@ -105,9 +108,9 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
     expansions = [u.alternatives[0] for u in pq.units if u.kind == "abbr"]
     inside = {p for e in expansions for p in _pair_list(e)}
     edges = {e[0] for e in expansions if len(e) > 1}, {e[-1] for e in expansions if len(e) > 1}
-    out = []
+    out: list[tuple[Requirement, ...]] = []
     short = sum(len(u.alternatives[0]) for u in pq.units) <= SHORT
-    for strict in (True, False):
+    for strict, best in ((True, True), (True, False), (False, False)):
         reqs: list[Requirement] = []
         for unit in pq.units:
             req = _unit(unit, pairs, strict, alone=short and len(pq.units) == 1)
@@ -117,16 +120,17 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
             # One requirement per pair (a document may hold the run split by a clause break),
             # the likely accentings chosen along the whole run.
             for pair, found in zip(
-                _pair_list(run), _adjacent(run, pairs, strict, short), strict=True
+                _pair_list(run), _adjacent(run, pairs, strict, short, best), strict=True
             ):
                 left, right = pair.split(" ")
                 if pair not in inside and right not in edges[0] and left not in edges[1]:
                     reqs.append(((found,),))
         reqs += _beside_abbreviations(pq)
         out.append(tuple(reqs))
-    strict_reqs, folded_reqs = out
-    if not strict_reqs:
-        return ()
-    if strict_reqs == folded_reqs or not folded_reqs:  # an empty tier is met by every match
-        return (strict_reqs,)
-    return (strict_reqs, folded_reqs)
+    tiers: list[tuple[Requirement, ...]] = []
+    for level in out:  # an empty tier is met by every match: it and those after it add nothing
+        if not level:
+            break
+        if not tiers or level != tiers[-1]:
+            tiers.append(level)
+    return tuple(tiers)

@@ -85,4 +85,5 @@ class Vocabulary:
         best = max((s for _, s in scored), default=0.0)
         if best <= 0:
             return []
-        return [p for p, s in scored if s >= LIKELY_SHARE * best]
+        ranked = sorted(scored, key=lambda ps: -ps[1])  # best first
+        return [p for p, s in ranked if s >= LIKELY_SHARE * best]
