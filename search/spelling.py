@@ -134,7 +134,7 @@ class Speller:
     def meant(self, pq: ParsedQuery) -> str | None:
         """The accented words a query typed without diacritics stands for, when the index is
         confident (one likely accenting of each pair, Vocabulary.likely): 'dan van' → 'dân vận'."""
-        if len(pq.runs) != 1 or any(u.kind not in ("word", "phrase") for u in pq.units):
+        if len(pq.runs) != 1 or any(u.kind != "word" for u in pq.units):
             return None
         run = pq.runs[0]
         if not any(fold(t) == t for t in run):

@@ -116,11 +116,14 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
             req = _unit(unit, pairs, strict, alone=short and len(pq.units) == 1)
             if req is not None:
                 reqs.append(req)
+        quoted = {u.alternatives[0] for u in pq.units if u.kind == "phrase"}
         for run in pq.runs:
+            # A quoted phrase typed without diacritics means any accenting: no likely one.
+            likely = short and run not in quoted
             # One requirement per pair (a document may hold the run split by a clause break),
             # the likely accentings chosen along the whole run.
             for pair, found in zip(
-                _pair_list(run), _adjacent(run, pairs, strict, short, best), strict=True
+                _pair_list(run), _adjacent(run, pairs, strict, likely, best), strict=True
             ):
                 left, right = pair.split(" ")
                 if pair not in inside and right not in edges[0] and left not in edges[1]:

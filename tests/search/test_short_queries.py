@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from indexer.mapping import number_parts
 from indexer.text import canonical, fold
 from search.engine import Engine
 from search.types import SearchRequest, SearchResult
+from tests.conftest import LiveServer
 
 DAN_VAN = "vntc-test-XH_TT_T__9935"  # "… công tác dân vận …"
 DAN_VAN_OTHER = {"vntc-test-PL_TT_T__3108", "vntc-test-XH_VNE_T__5970"}  # "dân vẫn"
@@ -150,3 +152,16 @@ def test_type_ahead_whole_words_as_written(engine: Engine) -> None:
     assert all(o.startswith("UBND ") for o in engine.suggest("UBND t"))
     assert engine.suggest("123") == ["123/KH-UBND"]
     assert "12/NQ-HĐND" in engine.suggest("12/n")
+
+
+def test_page_says_what_it_shows_and_offers_the_exact_search(engine: Engine) -> None:
+    res = search(engine, '"dan van"')
+    assert res.showing is None  # quoted: exactly as typed, any accenting alike
+    assert {h.id for h in res.hits} == {DAN_VAN, *DAN_VAN_OTHER}
+
+
+def test_page_line_for_showing(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url + "/search", params={"q": "dan van"}).text
+    assert "Hiển thị kết quả cho <strong>dân vận</strong>" in html
+    assert "q=%22dan+van%22" in html or "q=%22dan%20van%22" in html  # 'Tìm chính xác'
+    assert "Có phải bạn muốn tìm" not in html
