@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from indexer.mapping import NUMBER_FIELD
 from indexer.text import fold, has_diacritics
 
-SHORT = 3  # syllables: a query this short is ranked for the accenting it likely means
+SHORT = 2  # syllables: a query this short is ranked for the accenting it likely means
 
 if TYPE_CHECKING:
     from search.query import Alternative, ParsedQuery, Unit, _Pairs
@@ -49,10 +49,15 @@ def _adjacent(
     says enough by itself (its pairs are often not words: 'đầu tiên vào')."""
     out = []
     after: frozenset[str] = frozenset()
-    for pair in _pair_list(tokens):
+    steps = _pair_list(tokens)
+    path = pairs.path(tuple(steps)) if strict and short else []
+    for i, pair in enumerate(steps):
         if strict:
             typed = pairs.likely(pair, after) if short else pairs.consistent(pair)
-            typed = typed[:1] if best else typed
+            if path:  # the likeliest chain over the whole run first
+                typed = [path[i]] if best else list(dict.fromkeys([path[i], *typed]))
+            elif best:
+                typed = typed[:1] if short else []
             after = frozenset(p.split(" ")[1] for p in typed)
             found = [("text_bi", p) for p in typed] + [("title_bi", pair)]
         else:
