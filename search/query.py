@@ -307,12 +307,6 @@ class _Pairs:
         found = self.vocab.forms.get(word, [])
         return [w for w in found if w in known and w not in FUNCTION_SYLLABLES]
 
-    def path(self, steps: tuple[str, ...]) -> list[str]:
-        """The likeliest accented chain of a run's typed pairs (search.vocab.likely_path)."""
-        if self.vocab is None or len(steps) < 2:
-            return []
-        return self.vocab.likely_path([self.consistent(p) for p in steps])
-
     def likely(self, pair: str, after: frozenset[str] = frozenset()) -> list[str]:
         """The consistent pairs the user most likely meant (all of them without a vocabulary);
         `after`: the likely forms of the first syllable, from the pair before it in the run."""

@@ -68,14 +68,10 @@ def _adjacent(
     says enough by itself (its pairs are often not words: 'đầu tiên vào')."""
     out = []
     after: frozenset[str] = frozenset()
-    steps = _pair_list(tokens)
-    path = pairs.path(tuple(steps)) if strict and short else []
-    for i, pair in enumerate(steps):
+    for pair in _pair_list(tokens):
         if strict:
             typed = pairs.likely(pair, after) if short else pairs.consistent(pair)
-            if path:  # the likeliest chain over the whole run first
-                typed = [path[i]] if best else list(dict.fromkeys([path[i], *typed]))
-            elif best:
+            if best:
                 typed = typed[:1] if short else []
             after = frozenset(p.split(" ")[1] for p in typed)
             found = [("text_bi", p) for p in typed] + [("title_bi", pair)]

@@ -79,30 +79,6 @@ class Vocabulary:
             out.append((pair, score))
         return out
 
-    def likely_path(self, steps: list[list[str]]) -> list[str]:
-        """The chain of accented pairs ('số thế', 'thế giới'), one from each step and each
-        starting where the last ended, that most likely is what was meant ([]: none chains)."""
-        every = [p for step in steps for p in step]
-        dfs = dict(zip(every, self.view.doc_frequencies("text_bi", every), strict=True))
-        # Frequency counts as much as association here: in 'số thế giới' the pair 'số thế'
-        # is frequent but no word, and must beat a rare 'sơ thế'.
-        score = {p: s + dfs[p] for p, s in self.association(every)}
-        best: dict[str, tuple[float, list[str]]] = {}  # by last syllable
-        for i, step in enumerate(steps):
-            found: dict[str, tuple[float, list[str]]] = {}
-            for pair in step:
-                a, b = pair.split(" ", 1)
-                if i and a not in best:
-                    continue
-                before, path = best[a] if i else (0.0, [])
-                value = before + math.log1p(score[pair])
-                if b not in found or value > found[b][0]:
-                    found[b] = (value, [*path, pair])
-            if not found:
-                return []
-            best = found
-        return max(best.values(), key=lambda vp: vp[0])[1] if best else []
-
     def likely(self, pairs: list[str]) -> list[str]:
         """The pairs (one folded spelling, several accentings) a user most likely meant."""
         scored = self.association(pairs)
