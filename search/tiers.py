@@ -23,27 +23,12 @@ from typing import TYPE_CHECKING
 
 from indexer.mapping import NUMBER_FIELD
 from indexer.text import fold, has_diacritics
-from search.vocab import FUNCTION_SYLLABLES
 
-SHORT = 3  # syllables: a query this short is ranked for the accenting it likely means
+# Syllables: a query this short typed without diacritics is ranked for the accenting it likely
+# means. Three-syllable ones are left out: on the bench they are as often fragments ('cac loai
+# vat': các loài vật) as words, and guessing their pairs one by one cost more than it gained.
+SHORT = 2
 
-
-def _word_like(pq: ParsedQuery, pairs: _Pairs) -> bool:
-    """A short query that reads as one word: up to SHORT syllables, and a three-syllable one
-    without a syllable that may be a function word ('cac loai vat' is 'các loài vật', a
-    fragment, not one word to guess the accents of)."""
-    n = sum(len(u.alternatives[0]) for u in pq.units)
-    if n > SHORT:
-        return False
-    if n < 3 or pairs.vocab is None:
-        return True
-    forms = pairs.vocab.forms
-    return not any(
-        f in FUNCTION_SYLLABLES
-        for u in pq.units
-        for t in u.alternatives[0]
-        for f in forms.get(fold(t), [t])
-    )
 
 if TYPE_CHECKING:
     from search.query import Alternative, ParsedQuery, Unit, _Pairs
@@ -129,7 +114,7 @@ def build(pq: ParsedQuery, pairs: _Pairs) -> tuple[tuple[Requirement, ...], ...]
     inside = {p for e in expansions for p in _pair_list(e)}
     edges = {e[0] for e in expansions if len(e) > 1}, {e[-1] for e in expansions if len(e) > 1}
     out: list[tuple[Requirement, ...]] = []
-    short = _word_like(pq, pairs)
+    short = sum(len(u.alternatives[0]) for u in pq.units) <= SHORT
     for strict, best in ((True, True), (True, False), (False, False)):
         reqs: list[Requirement] = []
         for unit in pq.units:
