@@ -8,20 +8,63 @@ other version. Pure but for those two small files: no Whoosh here.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from indexer.docfields import article_number_keys, is_document, issuing_body, signed_date
-from indexer.document import Article, facet_key
+from indexer.document import DOC_TYPE_CODES, Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
+from indexer.lexicon import abbreviations
+from indexer.text import analyze, fold
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 FACETS = ("site", "category", "doc_type", "issuer")  # each indexed as `<name>_key` (filters)
 KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apart from news
+
+# Partial document numbers (issue 11): '224/2005/QĐ-UBND' is found by '224', '224/qd' and
+# '224/2005' (folded, number without leading zeros), so 'QĐ 224' or 'số 224' rank it first.
+NUMBER_FIELD = "num_part"
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_CODE = re.compile(r"[a-z]+")
+
+
+@cache
+def _codes() -> frozenset[str]:
+    """Letter codes of document numbers: types (QĐ, KH) and issuers (UBND, TTg, HU)."""
+    return frozenset(fold(k) for k in DOC_TYPE_CODES) | frozenset(abbreviations().expansions) | {
+        "cp", "ttg", "ub", "vp", "bch", "btv", "nd-cp",
+    }
+
+
+def _official(parts: list[str]) -> bool:
+    """A document number rather than a football line-up ('27-jonathan') or a product name:
+    number/year/code or number/code-issuer, or a known code."""
+    return len(parts) >= 3 or parts[1] in _codes()
+
+
+def number_parts(text: str) -> list[str]:
+    """The partial-number keys of the document numbers in a text (one per occurrence)."""
+    out: list[str] = []
+    for tok in analyze(text).folded:
+        if not tok[0].isdigit() or not any(c.isalpha() for c in tok):
+            continue
+        parts = [p for p in re.split(r"[/\-]", tok) if p]
+        if len(parts) < 2 or not parts[0].isdecimal() or not _official(parts):
+            continue
+        n = str(int(parts[0]))
+        out.append(n)
+        if _YEAR.fullmatch(parts[1]):
+            out.append(f"{n}/{parts[1]}")
+        code = next((m.group(0) for p in parts[1:] if (m := _CODE.match(p))), None)
+        if code:
+            out.append(f"{n}/{code}")
+    return out
 
 
 def index_document(article: Article) -> dict[str, Any]:
@@ -36,6 +79,7 @@ def index_document(article: Article) -> dict[str, Any]:
         "text": text,
         "text_f": text,
         "text_bi": text,
+        NUMBER_FIELD: " ".join(number_parts(text)),
         "meta": {
             "url": article.url,
             "site": article.site,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from indexer.analysis import VnText
-from indexer.mapping import SCHEMA_VERSION
+from indexer.mapping import NUMBER_FIELD, SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "build_schema"]
 
@@ -60,5 +60,6 @@ def build_schema() -> Schema:
         file_sha=KEYWORD,  # SHA-256 of each attached file (the archive finds its page)
         date=DATETIME(sortable=True),
         meta=STORED,
+        **{NUMBER_FIELD: KEYWORD(scorable=True)},  # partial document numbers (issue 11)
         **fields,
     )

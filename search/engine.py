@@ -225,8 +225,8 @@ class Engine:
     def _search(self, req: SearchRequest) -> SearchResult:
         pq = qb.parse(req.q)
         with self._lock:
-            ranked, page_hits, suggestion, facets = self._ranked(self.generation(), req, pq)
-        result = self._with_snippets(req, pq, ranked.total, page_hits, suggestion)
+            ranked, page_hits, said, facets = self._ranked(self.generation(), req, pq)
+        result = self._with_snippets(req, pq, ranked.total, page_hits, said)
         result.facets = facets
         return result
 
@@ -248,9 +248,9 @@ class Engine:
 
     def _ranked(
         self, gen: Generation, req: SearchRequest, pq: qb.ParsedQuery
-    ) -> tuple[Ranked, PageHits, str | None, dict[str, Any]]:
-        """The index phase of a search (under the lock): page of stored fields, suggestion,
-        facet counts over every result."""
+    ) -> tuple[Ranked, PageHits, tuple[str | None, str | None], dict[str, Any]]:
+        """The index phase of a search (under the lock): page of stored fields, suggestion and
+        the accented query the results are for, facet counts over every result."""
         ranker = gen.ranker
         allowed = self._filter_docs(ranker, req)
         offset = (req.page - 1) * req.size
@@ -279,13 +279,14 @@ class Engine:
         else:
             ranked = ranker.rank(candidates, plan, offset, req.size, sort)
         facets = _facet_dict(table, candidates)
-        suggestion = None if pq.empty else gen.speller().suggest(req.q, pq)
+        showing = None if pq.empty else gen.speller().meant(pq)
+        suggestion = None if pq.empty or showing else gen.speller().suggest(req.q, pq)
         view = gen.view
         page_hits = [
             (view.stored_fields(d), score)
             for d, score in zip(ranked.docnums, ranked.scores, strict=True)
         ]
-        return ranked, page_hits, suggestion, facets
+        return ranked, page_hits, (suggestion, showing), facets
 
     def _with_snippets(
         self,
@@ -293,15 +294,15 @@ class Engine:
         pq: qb.ParsedQuery,
         total: int,
         page_hits: PageHits,
-        suggestion: str | None,
+        said: tuple[str | None, str | None],
     ) -> SearchResult:
         docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
-        terms = pq.highlight_terms()
+        terms, phrases = pq.highlight_terms(), pq.highlight_phrases()
         hits = []
         for stored, score in page_hits:
             meta = stored.get("meta") or {}
             art = docs.get(stored["id"])
-            snippet = make_snippet(art.body if art else "", terms)
+            snippet = make_snippet(art.body if art else "", terms, phrases=phrases)
             in_file = (best_file_page(art, req.q, terms, text_score(art.body, req.q))
                        if art and art.attachments and terms else None)
             hits.append(
@@ -329,7 +330,8 @@ class Engine:
             size=req.size,
             took_ms=0.0,
             hits=hits,
-            suggestion=suggestion,
+            suggestion=said[0],
+            showing=said[1],
         )
 
     def document(self, article_id: str) -> Article | None:

@@ -70,6 +70,7 @@ OPENAPI: dict[str, Any] = {
                                         "size": {"type": "integer"},
                                         "took_ms": {"type": "number"},
                                         "suggestion": _NSTR,
+                                        "showing": _NSTR,
                                         "hits": {
                                             "type": "array",
                                             "items": {

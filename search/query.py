@@ -15,8 +15,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from indexer.document import DOC_TYPE_CODES
 from indexer.lexicon import Abbreviations, abbreviations, syllables
-from indexer.text import canonical, fold, has_diacritics, normalize, spans
+from indexer.mapping import NUMBER_FIELD
+from indexer.text import Span, canonical, fold, has_diacritics, normalize, spans
+from search import tiers
+from search.vocab import FUNCTION_SYLLABLES
 from search.weights import DEFAULT_WEIGHTS, Weights
 
 if TYPE_CHECKING:
@@ -35,7 +39,9 @@ class Unit:
     """
 
     alternatives: tuple[tuple[str, ...], ...]
-    kind: str = "word"  # word, phrase, abbr, docnum, date
+    kind: str = "word"  # word, phrase, abbr, docnum, date, docpart
+    # Partial document-number keys (indexer.mapping.number_parts) that also satisfy the unit.
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,20 @@ class ParsedQuery:
     def highlight_terms(self) -> frozenset[str]:
         """Exact tokens worth marking in a snippet."""
         return frozenset(t for u in self.units for alt in u.alternatives for t in alt)
+
+    def highlight_phrases(self) -> frozenset[str]:
+        """What a snippet marks first when the text holds it: the typed runs and their pairs,
+        quoted phrases, abbreviations and their expansions (search.snippet)."""
+        out = {
+            alt[-1] if u.kind == "docpart" else " ".join(alt)  # 'quyết định 45': the number
+            for u in self.units
+            if u.kind != "word"
+            for alt in u.alternatives
+        }
+        for run in self.runs:
+            out.add(" ".join(run))
+            out.update(f"{a} {b}" for a, b in itertools.pairwise(run))
+        return frozenset(out)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -87,6 +107,18 @@ def _word_units(text: str, abbr: Abbreviations) -> tuple[list[Unit], list[tuple[
 
     while i < len(sp):
         s = sp[i]
+        number = _number_unit(sp, norm, i, units)
+        if number is not None:
+            unit, used, merged = number
+            for prev in units[len(units) - merged :]:
+                toks = prev.alternatives[0]
+                if tuple(run[-len(toks) :]) == toks:
+                    del run[-len(toks) :]
+            del units[len(units) - merged :]
+            close_run()
+            units.append(unit)
+            i += used
+            continue
         if s.kind != "word":
             close_run()
             units.append(Unit(((s.text,),), s.kind))
@@ -145,6 +177,50 @@ def _word_units(text: str, abbr: Abbreviations) -> tuple[list[Unit], list[tuple[
     return units, runs
 
 
+# Document types as typed before a number: codes (QĐ, qd, NQ) and names (quyết định).
+_TYPE_CODE = {fold(k): fold(k) for k in DOC_TYPE_CODES if "-" not in k}
+_TYPE_NAME = {tuple(fold(v).split()): fold(k) for k, v in reversed(DOC_TYPE_CODES.items())}
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _number_unit(
+    sp: list[Span], norm: str, i: int, units: list[Unit]
+) -> tuple[Unit, int, int] | None:
+    """A partial document number at sp[i]: (unit, spans used, preceding units merged), or None.
+
+    '224/QĐ', '12/2005', 'QĐ 224', 'quyết định 224', 'số 224' and a bare '224' all look up
+    the partial-number keys of the index (indexer.mapping.number_parts) besides their text.
+    """
+    s = sp[i]
+    if s.kind == "docnum":
+        parts = [p for p in re.split(r"[/\-]", fold(s.text)) if p]
+        if len(parts) != 2 or not parts[0].isdecimal():
+            return None  # a whole number is matched as written
+        letters = re.match(r"[a-z]+", parts[1])
+        key = f"{int(parts[0])}/{letters.group(0) if letters else parts[1]}"
+        return Unit(((s.text,),), "docpart", (key,)), 1, 0
+    if s.kind != "word" or not s.text.isdecimal() or len(s.text) > 6:
+        return None
+    n = str(int(s.text))
+    nxt = sp[i + 1] if i + 1 < len(sp) else None
+    if nxt is not None and _YEAR.fullmatch(nxt.text) and norm[s.end : nxt.start] == "/":
+        return Unit(((s.text, nxt.text),), "docpart", (f"{n}/{nxt.text}",)), 2, 0
+    for merged in (2, 1):
+        if len(units) < merged:
+            continue
+        before = units[len(units) - merged :]
+        toks = tuple(t for u in before for t in u.alternatives[0])
+        folded = tuple(fold(t) for t in toks)
+        code = _TYPE_NAME.get(folded)
+        if code is None and merged == 1:
+            code = _TYPE_CODE.get("".join(folded))
+        if code is not None:
+            return Unit(((*toks, s.text),), "docpart", (f"{n}/{code}",)), 1, merged
+        if merged == 1 and folded == ("so",):
+            return Unit(((*toks, s.text),), "docpart", (n,)), 1, 1
+    return Unit(((s.text,),), "docpart", (n,)), 1, 0
+
+
 def parse(q: str, abbr: Abbreviations | None = None) -> ParsedQuery:
     """Read what the user typed."""
     abbr = abbr or abbreviations()
@@ -162,7 +238,7 @@ def parse(q: str, abbr: Abbreviations | None = None) -> ParsedQuery:
         runs += r
         phrase = tuple(s.text for s in spans(canonical(m.group(1))))
         if len(phrase) == 1:
-            units.append(Unit((phrase,), "word"))
+            units.append(Unit((phrase,), "quoted"))
         elif phrase:
             units.append(Unit((phrase,), "phrase"))
             runs.append(phrase)
@@ -190,6 +266,9 @@ class Plan:
     units: tuple[tuple[Alternative, ...], ...]
     excluded: tuple[Term, ...]
     scoring: tuple[tuple[str, str, float], ...]  # (field, text, weight)
+    # Ranking tiers, best first (search.tiers): each a list of requirements shaped like units;
+    # a document ranks in the first tier whose requirements it all meets, BM25F within a tier.
+    tiers: tuple[tuple[tuple[Alternative, ...], ...], ...] = ()
 
 
 class _Pairs:
@@ -210,12 +289,58 @@ class _Pairs:
             self._seen[pair] = found
         return found
 
+    def consistent(self, pair: str) -> list[str]:
+        """The index's pairs that keep every diacritic typed ('dân van' → 'dân vận', 'dân văn')."""
+        typed = pair.split(" ")
+        return [
+            p
+            for p, _ in self.terms(pair)
+            if all(t == w or fold(t) == t for t, w in zip(typed, p.split(" "), strict=True))
+        ]
 
-def _alternative(alt: tuple[str, ...], pairs: _Pairs) -> Alternative:
-    """Documents holding this token sequence, accents optional (adjacent pairs for a phrase)."""
+    def word_forms(self, word: str) -> list[str]:
+        """The accentings in the index of a syllable typed without diacritics that are
+        Vietnamese syllables and not function words ('ta' → tà, tá, tạ; not 'ta' itself)."""
+        if self.vocab is None:
+            return []
+        known = syllables()
+        found = self.vocab.forms.get(word, [])
+        return [w for w in found if w in known and w not in FUNCTION_SYLLABLES]
+
+    def likely(self, pair: str, after: frozenset[str] = frozenset()) -> list[str]:
+        """The consistent pairs the user most likely meant (all of them without a vocabulary);
+        `after`: the likely forms of the first syllable, from the pair before it in the run."""
+        found = self.consistent(pair)
+        if after:
+            found = [p for p in found if p.split(" ")[0] in after] or found
+        if self.vocab is None or not any(fold(t) == t for t in pair.split(" ")):
+            return found
+        return self.vocab.likely(found) or found
+
+
+def _alternative(alt: tuple[str, ...], pairs: _Pairs, kind: str = "word") -> Alternative:
+    """Documents holding this token sequence, accents optional (adjacent pairs for a phrase).
+
+    A quoted phrase keeps the diacritics typed; an abbreviation's own form matches as written
+    (HU is not 'hủ', HĐND not 'hdnd' folded from something else).
+    """
     if len(alt) == 1:
+        if kind == "abbr" or (kind == "quoted" and has_diacritics(alt[0])):
+            return ((("text", alt[0]), ("title", alt[0])),)
         return ((("text_f", fold(alt[0])),),)
+    if kind == "phrase":
+        return tuple(
+            (*(("text_bi", p) for p in pairs.consistent(pair)), ("title_bi", pair))
+            for pair in _pairs(alt)
+        )
     return tuple(tuple(("text_bi", p) for p, _ in pairs.terms(pair)) for pair in _pairs(alt))
+
+
+def _unit_alternatives(unit: Unit, pairs: _Pairs) -> tuple[Alternative, ...]:
+    """A unit's alternatives as terms, with its partial-number keys."""
+    alts = [_alternative(a, pairs, unit.kind) for a in unit.alternatives]
+    alts += [(((NUMBER_FIELD, k),),) for k in unit.keys]
+    return tuple(alts)
 
 
 def _scoring(pq: ParsedQuery, pairs: _Pairs, w: Weights) -> list[tuple[str, str, float]]:
@@ -247,6 +372,8 @@ def _scoring(pq: ParsedQuery, pairs: _Pairs, w: Weights) -> list[tuple[str, str,
                 add("title_f", fold(tok), w.title_f * scale(tok) * k)
             for pair in _pairs(alt):
                 add_pair(pair)
+        for key in unit.keys:
+            add(NUMBER_FIELD, key, w.number)
     for run in pq.runs:
         for pair in _pairs(run):
             add_pair(pair)
@@ -267,7 +394,8 @@ def plan(
     pairs indexed without accents)."""
     pairs = _Pairs(vocab)
     return Plan(
-        units=tuple(tuple(_alternative(a, pairs) for a in u.alternatives) for u in pq.units),
+        units=tuple(_unit_alternatives(u, pairs) for u in pq.units),
         excluded=tuple(("text_f", fold(t)) for t in pq.excluded),
         scoring=tuple(_scoring(pq, pairs, weights)),
+        tiers=tiers.build(pq, pairs),
     )

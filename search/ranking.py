@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 
 from indexer.whoosh_seam import IndexView, Postings, date_value
-from search.query import Plan, Term
+from search.query import Alternative, Plan, Term
 
 K1 = 1.2
 B = 0.75
@@ -135,6 +135,34 @@ class Ranker:
             result = np.setdiff1d(result, self.docs(p.excluded), True)
         return result
 
+    def requirement_docs(self, req: tuple[Alternative, ...]) -> np.ndarray:
+        """Documents meeting one tier requirement (one of its alternatives: every part)."""
+        sets = []
+        for alt in req:
+            docs: np.ndarray | None = None
+            for part in alt:
+                found = self.docs(part)
+                docs = found if docs is None else np.intersect1d(docs, found, True)
+                if not len(docs):
+                    break
+            if docs is not None and len(docs):
+                sets.append(docs)
+        if not sets:
+            return _EMPTY_IDS
+        return sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
+
+    def tiers(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
+        """Each candidate's tier (search.tiers): len(p.tiers) for the best, 0 for none."""
+        level = np.zeros(len(candidates), dtype=np.int64)
+        for value, tier in enumerate(reversed(p.tiers), 1):
+            ok = np.ones(len(candidates), dtype=bool)
+            for req in tier:
+                ok &= np.isin(candidates, self.requirement_docs(req), assume_unique=True)
+                if not ok.any():
+                    break
+            level[ok] = value
+        return level
+
     def filter_docs(
         self, terms: list[Term], date_from: datetime | None, date_to: datetime | None
     ) -> np.ndarray | None:
@@ -196,9 +224,10 @@ class Ranker:
         need = min(total, offset + size)
         if sort == "relevance" and p is not None:
             scores = self.score(candidates, p)
-            top = np.argpartition(-scores, need - 1)[:need] if need < total else np.arange(total)
-            # Highest score first; equal scores in index order (stable pages).
-            top = top[np.lexsort((candidates[top], -scores[top]))]
+            # Best tier first, then highest score; equal scores in index order (stable pages).
+            key = self.tiers(candidates, p) * (float(scores.max(initial=0.0)) + 1.0) + scores
+            top = np.argpartition(-key, need - 1)[:need] if need < total else np.arange(total)
+            top = top[np.lexsort((candidates[top], -key[top]))]
             page = top[offset:need]
             return Ranked(
                 [int(d) for d in candidates[page]], [float(s) for s in scores[page]], total

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from html import escape
 
-from indexer.text import canonical, fold, fold_lower
+from indexer.text import canonical, fold, fold_lower, has_diacritics, normalize
 
 WINDOW = 220  # characters shown around the best spot
 _WORD_CHARS = r"[^\W_]"
@@ -65,19 +65,55 @@ def _best_start(matches: list[tuple[int, int, str]], width: int) -> int:
     return best_start
 
 
+def _find(
+    text: str, folded: str, terms: frozenset[str], typed: bool
+) -> list[tuple[int, int, str]]:
+    """Where the terms occur: a term with diacritics as typed when `typed`, else folded."""
+    exact = frozenset(t for t in terms if typed and has_diacritics(t))
+    plain = frozenset(fold(t) for t in terms if t not in exact)
+    found: list[tuple[int, int, str]] = []
+    for pattern, where in ((_matcher(exact), None), (_matcher(plain), folded)):
+        if pattern is None:
+            continue
+        if where is None:
+            where = normalize(text).lower()
+            if len(where) != len(text):
+                where = fold(where)  # cannot line up: compare folded instead
+                pattern = _matcher(frozenset(fold(t) for t in exact))
+                assert pattern is not None
+        found += [(m.start(), m.end(), fold(m.group(0))) for m in pattern.finditer(where)]
+    found.sort()
+    out: list[tuple[int, int, str]] = []
+    for m in found:  # overlapping matches: the first, longest one
+        if out and m[0] < out[-1][1]:
+            continue
+        out.append(m)
+    return out
+
+
 def make_snippet(
-    text: str, terms: frozenset[str], width: int = WINDOW, max_input: int = 60_000
+    text: str,
+    terms: frozenset[str],
+    width: int = WINDOW,
+    max_input: int = 60_000,
+    phrases: frozenset[str] = frozenset(),
 ) -> str:
-    """HTML: the passage of `text` that best shows `terms`, escaped, matches in <mark>."""
+    """HTML: the passage of `text` that best shows `terms`, escaped, matches in <mark>.
+
+    Marks what made the document match, the way it matched: the phrases as typed (diacritics
+    kept) if the text holds them, else folded, else the single words as typed, else folded.
+    """
     text = text[:max_input]
     folded = fold_lower(text)  # as fold(canonical(text)) for NFC text, and far cheaper
     if len(folded) != len(text):  # not NFC, or a lower() that changes length
         text = canonical(text)
         folded = fold(text)
-    pattern = _matcher(frozenset(fold(t) for t in terms))
-    matches = (
-        [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(folded)] if pattern else []
-    )
+    matches: list[tuple[int, int, str]] = []
+    for group, typed in ((phrases, True), (phrases, False), (terms, True), (terms, False)):
+        if group:
+            matches = _find(text, folded, group, typed)
+        if matches:
+            break
     if matches:
         first = _best_start(matches, width)
         start = max(0, first - width // 4)

@@ -11,12 +11,42 @@
 from __future__ import annotations
 
 import math
+import re
+from functools import cache
+from importlib import resources
 
+from indexer.lexicon import abbreviations, syllables
 from indexer.text import canonical, fold, has_diacritics, spans
 from search.query import ParsedQuery
-from search.vocab import Vocabulary
+from search.vocab import FUNCTION_SYLLABLES, Vocabulary
 
 SCAN = 3000  # most terms read per prefix lookup
+CONTINUE_SHARE = 0.6  # a completion goes on to the next syllable when it follows this often
+
+
+@cache
+def _written_forms() -> dict[str, str]:
+    """Abbreviations as written ('ubnd' → 'UBND', 'ttg' → 'TTg'), keyed by the indexed token."""
+    data = resources.files("indexer").joinpath("data/abbreviations.tsv").read_text("utf-8")
+    out = {}
+    for line in data.splitlines():
+        raw = line.partition("\t")[0].strip()
+        if raw and not raw.startswith("#") and raw.isalnum():
+            out[raw.lower()] = raw
+    return out
+
+
+def written(token: str) -> str:
+    """An indexed (lower-case) token as people write it: UBND, KT, 123/KH-UBND, 45/2021/NĐ-CP;
+    syllables stay as they are."""
+    if token.isdigit():
+        return token
+    if any(c.isdigit() for c in token):  # a document number
+        parts = re.split(r"([/\-])", token)
+        return "".join(_written_forms().get(p, p.upper()) for p in parts)
+    if token in syllables():
+        return token
+    return _written_forms().get(token, token)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -38,6 +68,7 @@ class Speller:
         self.forms = vocab.forms
         self.folded_df = vocab.folded_df
         self.unigram_df = vocab.unigram_df
+        self._next: dict[str, str | None] = {}
 
     def _correct(self, folded: str) -> str:
         # Syllables are at most 7 letters: longer tokens are names or noise, not typos.
@@ -76,7 +107,18 @@ class Speller:
     def suggest(self, q: str, pq: ParsedQuery) -> str | None:
         """A better query than q, or None."""
         words = [s.text for s in spans(canonical(q))]
-        if not words or len(words) > 12 or any(u.kind in ("docnum", "date") for u in pq.units):
+        numbers = ("docnum", "date", "docpart")
+        if not words or len(words) > 12 or any(u.kind in numbers for u in pq.units):
+            return None
+        # An abbreviation typed as one (HU, UBND) is not a syllable missing its diacritics.
+        keys = abbreviations().expansions
+        abbr = {
+            t
+            for u in pq.units
+            if u.kind == "abbr" and fold("".join(u.alternatives[0])) in keys
+            for t in u.alternatives[0]
+        }
+        if set(words) <= abbr:
             return None
         corrected = [self._correct(fold(w)) if fold(w) == w else w for w in words]
         typo = corrected != words
@@ -89,6 +131,28 @@ class Speller:
             return None
         return " ".join(restored)
 
+    def meant(self, pq: ParsedQuery) -> str | None:
+        """The accented words a query typed without diacritics stands for, when the index is
+        confident (one likely accenting of each pair, Vocabulary.likely): 'dan van' → 'dân vận'."""
+        if len(pq.runs) != 1 or any(u.kind != "word" for u in pq.units):
+            return None
+        run = pq.runs[0]
+        if not any(fold(t) == t for t in run):
+            return None
+        out = list(run)
+        for i in range(len(run) - 1):
+            typed = (out[i], run[i + 1])
+            found = [
+                p
+                for p, _ in self.vocab.pair_variants(*typed)
+                if all(t == w or fold(t) == t for t, w in zip(typed, p.split(" "), strict=True))
+            ]
+            likely = self.vocab.likely(found)
+            if len(likely) != 1:
+                return None
+            out[i : i + 2] = likely[0].split(" ")
+        return " ".join(out) if out != list(run) else None
+
     def _followers(self, first: str, second_prefix: str, limit: int) -> list[tuple[int, str]]:
         """Bigrams 'first x' in the index with fold(x) starting like second_prefix, by frequency."""
         want = fold(second_prefix)
@@ -100,6 +164,28 @@ class Speller:
             ):
                 found.append((df, second))
         return sorted(found, reverse=True)[:limit]
+
+    def _continuation(self, word: str) -> str | None:
+        """The syllable that nearly always follows `word` ('thành' → 'phố'), if one does."""
+        if word not in self._next:
+            found = self.view.terms("text_bi", f"{word} ", SCAN)
+            total = sum(df for _, df in found)
+            df, term = max(((df, t) for t, df in found), default=(0, ""))
+            second = term.split(" ", 1)[-1]
+            strong = total >= 3 and df >= CONTINUE_SHARE * total
+            self._next[word] = second if strong and second not in FUNCTION_SYLLABLES else None
+        return self._next[word]
+
+    def _finish(self, words: str) -> str | None:
+        """A completion as offered: whole words, never ending on a function word, abbreviations
+        and document numbers as written (None: not worth offering)."""
+        toks = words.split(" ")
+        if len(toks) > 1 and toks[-1] in FUNCTION_SYLLABLES:
+            return None
+        nxt = self._continuation(toks[-1]) if toks[-1].isalpha() else None
+        if nxt is not None and len(toks) < 3:
+            toks.append(nxt)
+        return " ".join(written(t) for t in toks)
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of a partly typed query: the last word, and the word after it."""
@@ -142,7 +228,10 @@ class Speller:
         best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
         out = []
         for words_, _ in best:
-            full = f"{head} {words_}".strip()
+            finished = self._finish(words_)
+            if finished is None:
+                continue
+            full = f"{head} {finished}".strip()
             if canonical(full) != canon.strip() and full not in out:
                 out.append(full)
         return out[:limit]

@@ -65,6 +65,9 @@ class SearchResult:
     suggestion: str | None = None
     # Each facet's values among all results: {facet: [{value, label, count}, …]}.
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The accented query the results are ranked for, when typed without diacritics and the
+    # index is confident: 'Hiển thị kết quả cho {showing}. Tìm chính xác {query}'.
+    showing: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -121,18 +121,6 @@ def highlight(text: str, terms: frozenset[str]) -> Markup:
     return Markup("".join(out))
 
 
-def showing_for(result: SearchResult) -> str | None:
-    """The query the results were run for instead of the typed one, when the engine says so.
-
-    The ranking side adds this to SearchResult ("showing results for"); until it has, None.
-    """
-    for name in ("showing_for", "showing", "corrected", "interpreted"):
-        value = getattr(result, name, None)
-        if isinstance(value, str) and value.strip() and value.strip() != result.query.strip():
-            return value.strip()
-    return None
-
-
 def page_numbers(page: int, last: int) -> list[int | None]:
     """Page links to show: first, last, a window around the current one; None = gap."""
     shown = sorted({1, last, *range(max(1, page - 1), min(last, page + 1) + 1)})
@@ -251,7 +239,6 @@ class PageViews:
             sort_labels=SORT_LABELS,
             examples=EXAMPLES,
             hit_url=lambda h: self._hit_url(request, h, req.q),
-            showing_for=showing_for,
             mark=unescape_twice,  # snippets are escaped by search.snippet, only <mark> added
         )
 

@@ -8,6 +8,7 @@ in one lookup.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from itertools import product
 
@@ -15,6 +16,18 @@ from indexer.text import fold
 from indexer.whoosh_seam import IndexView
 
 MAX_FORMS = 8
+LIKELY_SHARE = 0.4  # an accenting counts as meant when it scores this share of the best one
+# Function syllables (adverbs, particles, copulas, pronouns, classifiers): 'người dân vẫn …' makes
+# 'dân vẫn' frequent without making it a word, so a pair holding one is rarely what 'dan van'
+# meant. Written for tracuu (no word list is shipped).
+_FUNCTION = (
+    "vẫn đã đang sẽ cũng còn là của và có được bị thì mà này đó kia với cho các những một "
+    "không chưa rất đều lại nên nữa mới vừa hãy đừng chỉ cứ ở tại từ vì nếu nhưng hay hoặc "
+    "theo đến tới khi sau trước trong ngoài trên dưới ai gì nào đâu sao thế ấy họ tôi anh chị "
+    "em ông bà nó chúng ta mình thể vào về ra lên xuống để do bởi rằng cả mỗi từng"
+)
+FUNCTION_SYLLABLES = frozenset(_FUNCTION.split())
+FUNCTION_PENALTY = 0.1
 
 
 class Vocabulary:
@@ -30,6 +43,7 @@ class Vocabulary:
         }
         self.folded_df = {k: sum(df for df, _ in v) for k, v in forms.items()}
         self.unigram_df = {w: df for v in forms.values() for df, w in v}
+        self._margins: dict[str, int] = {}
 
     def pair_variants(self, a: str, b: str) -> list[tuple[str, int]]:
         """Exact pairs in the index that fold like 'a b', with their document frequencies."""
@@ -39,3 +53,37 @@ class Vocabulary:
         ]
         dfs = self.view.doc_frequencies("text_bi", candidates)
         return [(pair, df) for pair, df in zip(candidates, dfs, strict=True) if df]
+
+    def margin(self, word: str) -> int:
+        """How often the word starts an adjacent pair (the summed frequencies of 'word x')."""
+        found = self._margins.get(word)
+        if found is None:
+            found = sum(df for _, df in self.view.terms("text_bi", f"{word} "))
+            self._margins[word] = found
+        return found
+
+    def association(self, pairs: list[str]) -> list[tuple[str, float]]:
+        """How likely each accented pair is the word meant: its frequency times how much more
+        often its syllables meet than their frequencies in pairs predict (positive PMI)."""
+        total = max(self.view.field_total("text_bi"), 1.0)
+        out = []
+        for pair, df in zip(pairs, self.view.doc_frequencies("text_bi", pairs), strict=True):
+            if not df:
+                out.append((pair, 0.0))
+                continue
+            a, b = pair.split(" ", 1)
+            ma, mb = max(self.margin(a), df), max(self.margin(b), df)
+            score = df * max(math.log(df * total / (ma * mb)), 0.0)
+            if a in FUNCTION_SYLLABLES or b in FUNCTION_SYLLABLES:
+                score *= FUNCTION_PENALTY
+            out.append((pair, score))
+        return out
+
+    def likely(self, pairs: list[str]) -> list[str]:
+        """The pairs (one folded spelling, several accentings) a user most likely meant."""
+        scored = self.association(pairs)
+        best = max((s for _, s in scored), default=0.0)
+        if best <= 0:
+            return []
+        ranked = sorted(scored, key=lambda ps: -ps[1])  # best first
+        return [p for p, s in ranked if s >= LIKELY_SHARE * best]

@@ -23,6 +23,7 @@ class Weights:
     bigram_f: float = 1.5  # text_bi: another accented pair that folds like the typed one
     title_bi: float = 4.0  # title_bi: the adjacent pair as typed, in the title
     title_bi_f: float = 2.0  # title_bi_f: a folded pair in the title
+    number: float = 4.0  # num_part: a partial document number (224, 224/qd, 224/2005)
     accented_fold_scale: float = 0.25  # folded weights × this when the typed text has accents
 
 

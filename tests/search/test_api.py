@@ -42,7 +42,7 @@ def article(id_: str) -> dict[str, Any]:
 def test_response_shape(live_server: LiveServer) -> None:
     res = search(live_server, q="Ủy ban nhân dân")
     assert set(res) == {"query", "total", "page", "size", "took_ms", "hits", "suggestion",
-                        "facets"}
+                        "facets", "showing"}
     assert res["total"] > 0
     assert set(res["hits"][0]) == {
         "id",

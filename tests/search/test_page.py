@@ -19,14 +19,12 @@ from starlette.routing import Route
 from indexer.config import Settings
 from indexer.text import fold_lower
 from search.engine import Engine
-from search.types import SearchResult
 from search.views import (
     PageViews,
     highlight,
     page_numbers,
     plain,
     public_base,
-    showing_for,
     unescape_twice,
     url_with,
     vn_date,
@@ -360,15 +358,6 @@ def test_oldest_sort_is_offered_and_orders_by_date(server: LiveServer) -> None:
     assert text(one(soup, ".sort [aria-current]")) == "Cũ nhất"
     days = [t["datetime"] for t in soup.select("li.hit time")]
     assert days == sorted(days) and len(days) > 3
-
-
-def test_showing_for_is_rendered_when_the_engine_gives_it() -> None:
-    result = SearchResult(query="dan van", total=0, page=1, size=10, took_ms=1.0)
-    assert showing_for(result) is None  # the field is absent until the ranking side adds it
-    result.showing_for = "dân vận"  # type: ignore[attr-defined]
-    assert showing_for(result) == "dân vận"
-    result.showing_for = "dan van"  # type: ignore[attr-defined]
-    assert showing_for(result) is None  # the same query is no news
 
 
 def test_filters_auto_apply_hook_and_button_without_js(server: LiveServer) -> None:

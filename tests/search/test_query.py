@@ -80,3 +80,42 @@ def test_weights_are_a_value_passed_to_the_planner() -> None:
         k: v for k, v in default.items() if k[0] != "title_bi"
     }
     assert plan(pq) == plan(pq)  # and the default did not move
+
+
+@pytest.mark.parametrize(
+    ("q", "key", "words"),
+    [
+        ("224/QĐ", "224/qd", ("224/qđ",)),
+        ("QĐ 224", "224/qd", ("qđ", "224")),
+        ("qd 224", "224/qd", ("qd", "224")),
+        ("quyết định 224", "224/qd", ("quyết", "định", "224")),
+        ("nghi quyet 02", "2/nq", ("nghi", "quyet", "02")),
+        ("số 224", "224", ("số", "224")),
+        ("224", "224", ("224",)),
+        ("12/2005", "12/2005", ("12", "2005")),
+    ],
+)
+def test_partial_document_numbers_are_one_unit(q: str, key: str, words: tuple[str, ...]) -> None:
+    pq = parse(q)
+    assert [(u.kind, u.keys, u.alternatives) for u in pq.units] == [("docpart", (key,), (words,))]
+    assert pq.runs == ()  # 'định 224' is not a phrase to rank by
+    tiers = plan(pq).tiers
+    assert tiers == (((((("num_part", key),),),),),)
+
+
+def test_tiers_put_the_typed_phrase_first() -> None:
+    tiers = plan(parse("dân vận")).tiers
+    strict, folded = tiers
+    # strict: each word as typed, and the pair adjacent as typed (body or title)
+    assert (((("text_bi", "dân vận"), ("title_bi", "dân vận")),),) in strict
+    assert (((("text_bi", "dân vận"), ("title_bi_f", "dan van")),),) in folded
+    assert plan(parse("vận")).tiers == (((((("text", "vận"), ("title", "vận")),),),),)
+
+
+def test_quoted_phrase_keeps_its_diacritics() -> None:
+    units = plan(parse('"dân vận"')).units
+    assert units == ((((("text_bi", "dân vận"), ("title_bi", "dân vận")),),),)
+    # An abbreviation's own form is matched as written, never folded ('hu' is not 'hủ').
+    units = plan(parse("HU")).units
+    assert ((("text", "hu"), ("title", "hu")),) in units[0]
+    assert all(("text_f", "hu") not in part for alt in units[0] for part in alt)
