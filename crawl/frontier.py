@@ -55,6 +55,9 @@ class Frontier:
         # The newest date a sitemap or feed gave each URL: a feed may queue a page before the
         # sitemap says it changed since.
         self.lastmods: dict[str, datetime] = {}
+        # Pages queued since the caller last took them (crawl.state keeps them, so that a run
+        # killed before visiting them leaves them due for the next run).
+        self.fresh: list[str] = []
 
     def add(
         self, url: str, *, depth: int = 0, priority: int = PAGES, kind: str = "page",
@@ -94,7 +97,14 @@ class Frontier:
         heapq.heappush(self._queues[priority],
                        Task(priority, depth, self._seq, url, kind, lastmod, recheck, fallback,
                             via, as_is, referrer))
+        if kind == "page" and not recheck:
+            self.fresh.append(url)
         return True
+
+    def take_fresh(self) -> list[str]:
+        """The pages queued since the last call."""
+        fresh, self.fresh = self.fresh, []
+        return fresh
 
     def retry(self, url: str, *, depth: int, priority: int = PAGES, via: str = "",
               referrer: str = "") -> bool:

@@ -166,7 +166,16 @@ class SiteCrawl:
             except Exception:  # a bad page is counted and logged, never raised out of a crawl
                 log.exception("%s: cannot handle %s", self.site.name, task.url)
                 self.report.bad_pages += 1
+            self._keep_queue(task.url)
+        self._keep_queue()
         return answered
+
+    def _keep_queue(self, handled: str | None = None) -> None:
+        """Record the links queued since last time (and that `handled` is no longer waiting)."""
+        fresh = self.frontier.take_fresh()
+        if fresh or handled:
+            self.state.keep_queue(self.site.name, fresh, [handled] if handled else [],
+                                  self.clock())
 
     def visit(self, task: Task) -> int:
         """Visit one URL; returns 1 when the site answered it (any status below 500)."""
@@ -175,6 +184,8 @@ class SiteCrawl:
         if url in self.done:
             return 0
         st = self.state.get(url)
+        if st is not None and st.kind == "queued":
+            st = None  # only linked so far: a page never visited
         if task.kind == "attachment" or (st is not None and st.kind == "attachment"):
             self.done.add(url)
             if st is not None and not task.recheck and not self._due(st, task, now):
@@ -273,6 +284,7 @@ class SiteCrawl:
         if task.kind in ("sitemap", "feed") or looks_like_xml(page.body, ctype):
             before = self.state.raw(url) if st is not None and st.kind == "sitemap" else None
             kind = self.links.follow_xml(task, page.body)
+            self._keep_queue()
             if before is not None:
                 self.revisits.sitemap_changed(before, page.body)
             self.report.saw(kind)
@@ -292,6 +304,7 @@ class SiteCrawl:
         if url in self.home and (name := self.reader.learn_name(html)):
             self.state.set_name(self.site.name, name)
         self.links.follow_page(html, url, task, asked)
+        self._keep_queue()  # before the page is saved: a kill between the two loses no link
         if not self.template.mature:
             # Too few pages seen to tell this site's template from a page's own text: count
             # the page in, decide it when the crawl of the site ends.

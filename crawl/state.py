@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS pages (
     site TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'page',  -- article | document | listing | empty | alias |
                                         -- pending | sitemap | feed | file | page | attachment
+                                        -- | queued (linked, not visited yet)
     status INTEGER,
     etag TEXT,
     last_modified TEXT,
@@ -204,7 +205,8 @@ class State:
                VALUES (?, ?, ?, ?, ?, ?, 1)
                ON CONFLICT(url) DO UPDATE SET status = excluded.status,
                    last_seen = excluded.last_seen, next_visit = excluded.next_visit,
-                   not_found = not_found + 1""",
+                   not_found = not_found + 1,
+                   kind = CASE WHEN kind = 'queued' THEN 'page' ELSE kind END""",
             (url, site, status, now, now, visit),
         )
         self.conn.commit()
@@ -219,7 +221,8 @@ class State:
                VALUES (?, ?, ?, ?, ?, ?, 1)
                ON CONFLICT(url) DO UPDATE SET status = excluded.status,
                    last_seen = excluded.last_seen, next_visit = excluded.next_visit,
-                   errors = errors + 1""",
+                   errors = errors + 1,
+                   kind = CASE WHEN kind = 'queued' THEN 'page' ELSE kind END""",
             (url, site, status, now, now, visit),
         )
         self.conn.commit()
@@ -347,6 +350,19 @@ class State:
         """The pages that link an attached file."""
         return [r[0] for r in self.conn.execute(
             "SELECT page_url FROM file_links WHERE file_url = ? ORDER BY page_url", (file_url,))]
+
+    @_serialized
+    def keep_queue(self, site: str, queued: list[str], handled: list[str], now: float) -> None:
+        """Links queued but not visited yet, as rows due now ('queued'; a row the site already
+        has stays as it is), so that a run killed before visiting them leaves them to the next;
+        and the queued rows of URLs a visit has just handled without recording them."""
+        self.conn.executemany(
+            "INSERT INTO pages (url, site, kind, first_seen, last_seen, next_visit) VALUES "
+            "(?, ?, 'queued', ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+            [(url, site, now, now, now) for url in queued])
+        self.conn.executemany("DELETE FROM pages WHERE url = ? AND kind = 'queued'",
+                              [(url,) for url in handled])
+        self.conn.commit()
 
     @_serialized
     def want_file(self, url: str, site: str, now: float, visit: float) -> None:
