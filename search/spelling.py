@@ -148,7 +148,9 @@ class Speller:
                 if all(t == w or fold(t) == t for t, w in zip(typed, p.split(" "), strict=True))
             ]
             likely = self.vocab.likely(found)
-            if len(likely) != 1:
+            # A pair holding a function syllable ('dân vẫn') is two words, not the word the user
+            # meant: say nothing rather than 'showing results for dân vẫn'.
+            if len(likely) != 1 or FUNCTION_SYLLABLES & set(likely[0].split(" ")):
                 return None
             out[i : i + 2] = likely[0].split(" ")
         return " ".join(out) if out != list(run) else None

@@ -42,7 +42,11 @@ FILTER_LABELS = {
 }
 SORT_LABELS = {"relevance": "Phù hợp nhất", "newest": "Mới nhất", "oldest": "Cũ nhất",
                "signed_desc": "Ngày ký mới nhất", "signed_asc": "Ngày ký cũ nhất"}
-EXAMPLES = ("Ủy ban nhân dân", "dan van", "UBND", "phòng chống tham nhũng", "123/KH-UBND")
+# Queries that show what tracuu does on the demo archive: a phrase, one typed without
+# diacritics, an abbreviation, a directive's subject, a whole and a partial document number.
+EXAMPLES = (
+    "Ủy ban nhân dân", "tiep cong dan", "UBND", "dich ta lon chau phi", "08/CT-UBND", "210/BC",
+)
 NO_INDEX = message_for("no_index")
 NOT_FOUND = "Không có trang này. Hãy tìm bằng ô tìm kiếm ở trên."
 # An entity left escaped in the source text ("TTNCKT&amp;QLMT" in imported articles): shown as

@@ -165,3 +165,23 @@ def test_page_line_for_showing(live_server: LiveServer) -> None:
     assert "Hiển thị kết quả cho <strong>dân vận</strong>" in html
     assert "q=%22dan+van%22" in html or "q=%22dan%20van%22" in html  # 'Tìm chính xác'
     assert "Có phải bạn muốn tìm" not in html
+
+
+def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None:
+    """Without the 'dân vận' article, 'dan van' only meets 'dân vẫn' (people still …): two
+    words, not one the user meant. The page must not say 'showing results for dân vẫn'."""
+    import json
+
+    from tests.conftest import ARTICLES, build_data_dir
+
+    lines = [x for x in ARTICLES.read_text("utf-8").splitlines()
+             if json.loads(x)["id"] != DAN_VAN]
+    src = tmp_path / "a.jsonl"
+    src.write_text("\n".join(lines) + "\n", "utf-8")
+    engine = Engine(build_data_dir(tmp_path / "data", src))
+    try:
+        res = engine.search(SearchRequest(q="dan van"))
+        assert {h.id for h in res.hits} >= DAN_VAN_OTHER  # still found, as an accenting
+        assert res.showing is None
+    finally:
+        engine.close()
