@@ -1,7 +1,7 @@
 """The README screenshot, regenerated: the demo index served by uvicorn, shot by Chromium.
 
     python -m bench.screenshot          # docs/screenshot.png and docs/screenshot-phone.png
-    python -m bench.screenshot --data data --query "dan van"
+    python -m bench.screenshot --data data --query "tiep cong dan"
 
 Builds the bundled demo (demo/vi_news_demo.jsonl.gz) into a temporary data directory unless
 --data names one, serves it on 127.0.0.1 (a free port) and drives Debian's /usr/bin/chromium with
@@ -25,7 +25,7 @@ from indexer.importer import import_files
 from indexer.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "demo" / "vi_news_demo.jsonl.gz"
+DEMO = ROOT / "demo" / "archive_demo.jsonl.gz"  # what `make run` serves
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="a data directory to serve (default: build the demo)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNGs (docs/)")
-    ap.add_argument("--query", default="uy ban nhan dan", help="the query shown")
+    ap.add_argument("--query", default="tiep cong dan", help="the query shown")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tracuu-shot-") as tmp:
         data = args.data
