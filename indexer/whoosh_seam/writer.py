@@ -9,26 +9,18 @@ fields, length columns, deletions, merges, the table of contents — is Whoosh's
 
 from __future__ import annotations
 
-import ctypes
-import os
-import queue
-import signal
 import struct
-import sys
 import zlib
 from array import array
 from collections.abc import Iterable
 from hashlib import md5
 from pathlib import Path
-from pickle import dump, dumps
+from pickle import dumps
 from typing import Any, TypeAlias
 
-from whoosh import multiproc as whoosh_multiproc
-from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from indexer.errors import IndexWriteFailed
 from indexer.whoosh_seam.codec import InliningCodec
 from indexer.whoosh_seam.storage import create_index, open_index
 
@@ -42,8 +34,6 @@ _EXTENT = struct.Struct("!qi")
 _INT = struct.Struct("!i")
 _LENGTHS = struct.Struct("!ii")  # key and value length before each term table entry
 _POSTINGS_MAGIC = b"W3Bl"
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-QUEUE_POLL = 0.5  # seconds between checks that the worker processes are still alive
 
 
 class BulkPool:
@@ -269,137 +259,6 @@ class _TableAppender:
             self._tindex.lastkey = self._last
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (and die now if it already has).
-
-    A worker outliving a killed import would wait on its job queue for ever, holding the
-    inherited write locks: every later import would find the data directory busy.
-    """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
-    """MpWriter's worker process, writing its own segment with a BulkWriter."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.parent_pid = os.getpid()
-
-    def run(self) -> None:
-        # SubWriterTask.run for the multisegment case, with BulkWriter instead of the module's
-        # SegmentWriter (rebinding that name would patch Whoosh for the whole process).
-        _die_with_parent(self.parent_pid)
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = BulkWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            job = self.jobqueue.get()
-            if job is None:
-                break
-            self._process_file(*job)
-        if not self.running:
-            writer.cancel()
-            return
-        fieldnames = writer.pool.fieldnames  # before the flush empties the pool
-        segment = writer._finalize_segment()
-        self.resultqueue.put((None, fieldnames, segment), timeout=5)
-
-
-class _BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
-    """Whoosh's MpWriter (one segment per worker process) with BulkWriter in the workers.
-
-    Supervised, unlike Whoosh's: a worker that dies (the OOM killer, a SIGKILL) fails the write
-    with IndexWriteFailed instead of committing without its documents, a full job queue is
-    never waited on for ever, and cancel() ends the workers.
-    """
-
-    def _new_task(self) -> Any:
-        task = _BulkSubWriterTask(
-            self.storage,
-            self.indexname,
-            self.jobqueue,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _check_workers(self) -> None:
-        """Raise IndexWriteFailed when a worker process has died before handing its segment."""
-        for task in self.tasks:
-            code = task.exitcode
-            if code is not None and code != 0:
-                how = f"signal {-code}" if code < 0 else f"exit code {code}"
-                raise IndexWriteFailed(f"an indexing process (pid {task.pid}) died ({how})")
-
-    def _put_job(self, job: Any) -> None:
-        while True:
-            try:
-                self.jobqueue.put(job, timeout=QUEUE_POLL)
-                return
-            except queue.Full:
-                self._check_workers()
-
-    def _enqueue(self) -> None:
-        # MpWriter._enqueue, with a job queue put that notices dead workers.
-        docbuffer: list[Any] = self.docbuffer
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            for item in docbuffer:
-                dump(item, f, 2)
-        self._check_workers()
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        self._put_job((filename, len(docbuffer)))
-        self.docbuffer: list[Any] = []
-
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        # MpWriter._commit for the multisegment case; every worker must hand its segment.
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self._put_job(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        results: list[Any] = []
-        while len(results) < len(self.tasks):
-            try:
-                results.append(self.resultqueue.get(timeout=QUEUE_POLL))
-            except queue.Empty:
-                self._check_workers()
-                if all(task.exitcode == 0 for task in self.tasks):
-                    try:  # a segment put just before its worker exited
-                        results.append(self.resultqueue.get(timeout=QUEUE_POLL))
-                    except queue.Empty:
-                        raise IndexWriteFailed(
-                            "an indexing process ended without handing its segment"
-                        ) from None
-        for task in self.tasks:
-            task.join()
-        self._check_workers()
-        finalsegments += [segment for _, _, segment in results]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
-
-    def cancel(self) -> None:
-        """Stop the workers (they may be waiting on the job queue), then drop the segment."""
-        try:
-            for task in self.tasks:
-                if task.is_alive():
-                    task.kill()
-                task.join()
-        finally:
-            SegmentWriter.cancel(self)
-
-
 class WritableIndex:
     """An index folder opened for writing (the caller holds the data directory's write lock)."""
 
@@ -421,7 +280,9 @@ class WritableIndex:
         fresh = self.doc_count() == 0
         kwargs: dict[str, Any] = {"limitmb": POOL_MB, "codec": InliningCodec(INLINE_LIMIT)}
         if procs > 1:
-            writer: Any = _BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
+            from indexer.whoosh_seam.workers import BulkMpWriter  # it builds on BulkWriter
+
+            writer: Any = BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
         else:
             writer = BulkWriter(self._ix, **kwargs)
         n = 0
