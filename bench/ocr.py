@@ -25,21 +25,11 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench import shared_data
 from crawl.ocr import OcrSettings, ocr_page
 
 ROOT = Path(__file__).resolve().parents[1]
-# shared/ lies beside the clone (main, CI) or two levels up (a worktree under wt/)
-DEFAULT_DATA = next(
-    (
-        p
-        for p in (
-            base / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz"
-            for base in (ROOT.parent, ROOT.parent.parent)
-        )
-        if p.exists()
-    ),
-    ROOT.parent / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz",
-)
+DEFAULT_DATA = shared_data("vi-news", "vi_news.jsonl.gz")
 SCANS = ROOT / "tests" / "fixtures" / "docs" / "vi-docs"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

@@ -49,8 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import shared_data
+
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz"
+DEFAULT_DATA = shared_data("vi-news", "vi_news.jsonl.gz")
 DEFAULT_OUT = REPO / "bench" / "out" / "perf.md"
 HOST = "127.0.0.1"
 SEED = 20240501

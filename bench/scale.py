@@ -46,23 +46,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import scale_corpus as corpus
+from bench import shared_data
 from bench.perf import MemoryGuard, Server, _status_kb, free_port, pct
 from bench.perf_queries import WARMUP
 from bench.scale_queries import KINDS, Query, build
 
 REPO = Path(__file__).resolve().parents[1]
-# shared/ lies beside the clone (main, CI) or two levels up (a worktree under wt/)
-DEFAULT_DATA = next(
-    (
-        p
-        for p in (
-            base / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz"
-            for base in (REPO.parent, REPO.parent.parent)
-        )
-        if p.exists()
-    ),
-    REPO.parent / "shared" / "data" / "vi-news" / "vi_news.jsonl.gz",
-)
+DEFAULT_DATA = shared_data("vi-news", "vi_news.jsonl.gz")
 DEFAULT_OUT = REPO / "bench" / "out" / "scale.md"
 DEFAULT_SIZES = "45000,180000,450000"
 HOST = "127.0.0.1"
