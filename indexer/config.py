@@ -46,6 +46,8 @@ class Settings:
     public_url: str = ""
     # Bearer token for POST /admin/*; empty = the admin routes do not exist (404).
     admin_token: str = ""
+    # A search running longer is stopped (503 `timeout`): no request holds a worker for long.
+    search_seconds: float = 10.0
 
     @classmethod
     def load(

@@ -11,7 +11,8 @@
     ├── IndexWriteFailed    exit 1   an indexing process died: nothing of that write is marked done
     ├── BackupError         exit 1   a backup or restore refused (target not empty, not a backup)
     ├── SearchError         exit 1   (search.errors) base of the search side's errors
-    │   └── InvalidParam    exit 2   a search parameter the API refuses (carries a code)
+    │   ├── InvalidParam    exit 2   a search parameter the API refuses (carries a code)
+    │   └── SearchTimeout   exit 1   a search stopped at its time limit (503 over HTTP)
     └── CrawlError          exit 1   (crawl.errors) a crawl that cannot go on; its subtree there
 
 `tracuu` prints the message of any of these on one line and exits with its code; anything else

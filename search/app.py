@@ -26,7 +26,7 @@ from indexer.layout import DataDir
 from search import admin
 from search.archive import ArchiveViews
 from search.engine import Engine
-from search.errors import message_for
+from search.errors import SearchTimeout, message_for
 from search.metrics import CONTENT_TYPE, CountRequests, Metrics
 from search.openapi import OPENAPI
 from search.params import InvalidParam, parse_search_params
@@ -82,7 +82,7 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     """The Starlette app serving settings.data_dir."""
-    engine = engine or Engine(settings.data_dir)
+    engine = engine or Engine(settings.data_dir, time_limit=settings.search_seconds)
     views = PageViews(engine, settings)
     jobs = admin.Jobs(settings)
     archive = ArchiveViews(engine, views)
@@ -128,6 +128,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         if path.startswith("/api/"):
             return error(503, "no_index")
         return views.no_index_page(request)
+
+    def too_slow(request: Request, exc: Exception) -> Response:
+        """A search stopped at its time limit: 503, and the worker is free again."""
+        log.warning("search stopped at its time limit: %s", request.url.query[:300])
+        if request.url.path.startswith("/api/"):
+            return error(503, "timeout")
+        return views.timeout_page(request)
 
     def http_error(request: Request, exc: Exception) -> Response:
         """Unknown routes and wrong methods: JSON under /api/ and /admin/, a page elsewhere."""
@@ -210,6 +217,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         middleware=middleware,
         exception_handlers={
             IndexMissing: no_index,
+            SearchTimeout: too_slow,
             HTTPException: http_error,
             500: server_error,
         },

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "sort": args.sort,
     }
     req = parse_search_params({k: v for k, v in params.items() if v is not None})
-    engine = Engine(settings.data_dir)
+    engine = Engine(settings.data_dir, time_limit=settings.search_seconds)
     try:
         result = engine.search(req)
     finally:

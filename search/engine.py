@@ -13,6 +13,7 @@ no request waits for it.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from indexer.layout import DataDir
 from indexer.mapping import FACETS, check_version
 from indexer.whoosh_seam import IndexView
 from search import query as qb
+from search.errors import SearchTimeout
 from search.facets import FacetTable
 from search.filehits import best_file_page, text_score
 from search.generation import Facets, Generation
@@ -57,8 +59,10 @@ class Engine:
         refresh_interval: float = 1.0,
         cache_size: int = 1024,
         weights: Weights = DEFAULT_WEIGHTS,
+        time_limit: float = math.inf,
     ) -> None:
         self.data = DataDir(Path(data_dir))
+        self.time_limit = time_limit  # seconds a search may run before SearchTimeout
         self.refresh_interval = refresh_interval
         self.weights = weights
         self._local = _ThreadState()
@@ -224,9 +228,15 @@ class Engine:
 
     def _search(self, req: SearchRequest) -> SearchResult:
         pq = qb.parse(req.q)
+        deadline = time.monotonic() + self.time_limit
         with self._lock:
-            ranked, page_hits, said, facets = self._ranked(self.generation(), req, pq)
-        result = self._with_snippets(req, pq, ranked.total, page_hits, said)
+            gen = self.generation()
+            gen.ranker.deadline = deadline  # checked between the steps of matching and scoring
+            try:
+                ranked, page_hits, said, facets = self._ranked(gen, req, pq)
+            finally:
+                gen.ranker.deadline = math.inf
+        result = self._with_snippets(req, pq, ranked.total, page_hits, said, deadline)
         result.facets = facets
         return result
 
@@ -295,11 +305,14 @@ class Engine:
         total: int,
         page_hits: PageHits,
         said: tuple[str | None, str | None],
+        deadline: float = math.inf,
     ) -> SearchResult:
         docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
         terms, phrases = pq.highlight_terms(), pq.highlight_phrases()
         hits = []
         for stored, score in page_hits:
+            if time.monotonic() > deadline:
+                raise SearchTimeout("the search ran past its time limit (snippets)")
             meta = stored.get("meta") or {}
             art = docs.get(stored["id"])
             snippet = make_snippet(art.body if art else "", terms, phrases=phrases)

@@ -20,6 +20,12 @@ class InvalidParam(SearchError):
         self.message = message
 
 
+class SearchTimeout(SearchError):
+    """A search that ran past its time limit and was stopped (503 over HTTP)."""
+
+    exit_code = 1
+
+
 # What a visitor reads, per error code: the API and the page speak Vietnamese; the code stays
 # English for programs. The English message of InvalidParam is for the CLI and logs.
 MESSAGES = {
@@ -44,6 +50,7 @@ MESSAGES = {
     "unauthorized": "Thiếu mã quản trị hoặc mã không đúng.",
     "busy": "Đang có một tiến trình ghi khác (nhập hoặc thu thập); hãy thử lại sau.",
     "internal": "Lỗi máy chủ; hãy thử lại sau.",
+    "timeout": "Tìm kiếm này mất quá nhiều thời gian và đã dừng; hãy bớt từ khóa hoặc thêm bộ lọc.",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from datetime import datetime
 import numpy as np
 
 from indexer.whoosh_seam import IndexView, Postings, date_value
+from search.errors import SearchTimeout
 from search.query import Alternative, Plan, Term
 
 K1 = 1.2
@@ -72,6 +74,13 @@ class Ranker:
         self.doc_count = view.doc_count_all
         self.cache = cache if cache is not None else PostingsCache()
         self._avg: dict[str, float] = {}
+        # time.monotonic() past which a search stops (set by the engine, under its lock).
+        self.deadline = math.inf
+
+    def check_time(self) -> None:
+        """Raise SearchTimeout once the current search is past its deadline."""
+        if time.monotonic() > self.deadline:
+            raise SearchTimeout("the search ran past its time limit")
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -107,6 +116,7 @@ class Ranker:
             for alt in unit:
                 docs: np.ndarray | None = None
                 for part in alt:
+                    self.check_time()
                     found = self.docs(part)
                     docs = found if docs is None else np.intersect1d(docs, found, True)
                     if not len(docs):
@@ -199,6 +209,7 @@ class Ranker:
             return scores
         n = self.doc_count
         for field, text, weight in p.scoring:
+            self.check_time()
             ids, tf, df = self.postings(field, text)
             if not len(ids):
                 continue

@@ -197,6 +197,12 @@ class PageViews:
         req = SearchRequest(q=params["q"])
         return self._search_html(request, params, req, None, {}, NO_INDEX, 503)
 
+    def timeout_page(self, request: Request) -> Response:
+        """The search page saying the search ran past its time limit (503)."""
+        params = {"q": (request.query_params.get("q") or "")[:200]}
+        req = SearchRequest(q=params["q"])
+        return self._search_html(request, params, req, None, {}, message_for("timeout"), 503)
+
     def not_found_page(self, request: Request) -> Response:
         """A Vietnamese 404 page with the search box."""
         return self._search_html(request, {"q": ""}, SearchRequest(), None, {}, NOT_FOUND, 404)

@@ -256,3 +256,22 @@ def test_new_articles_visible_without_restart(tmp_path: Path) -> None:
         while search(server, q="Pơng Drang")["total"] == 0:
             assert time.monotonic() < deadline, "new article never became visible"
             time.sleep(0.2)
+
+
+def test_a_search_past_its_time_limit_answers_503_and_the_worker_goes_on(
+    corpus_dir: Path,
+) -> None:
+    """search_seconds bounds a search: stopped between the steps of matching and scoring (or
+    before the snippets), a JSON 503 `timeout` in Vietnamese, a page saying so, and the same
+    server answers the next request at once."""
+    with LiveServer(Settings(data_dir=corpus_dir, search_seconds=0.0)) as server:
+        r = httpx.get(server.url + "/api/search", params={"q": "ủy ban nhân dân"}, timeout=10)
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "timeout"
+        assert "quá nhiều thời gian" in r.json()["error"]["message"]
+        page = httpx.get(server.url + "/search", params={"q": "ủy ban nhân dân"}, timeout=10)
+        assert page.status_code == 503 and "quá nhiều thời gian" in page.text
+        assert httpx.get(server.url + "/healthz", timeout=10).status_code == 200
+    with LiveServer(Settings(data_dir=corpus_dir, search_seconds=10.0)) as server:
+        r = httpx.get(server.url + "/api/search", params={"q": "ủy ban nhân dân"}, timeout=10)
+        assert r.status_code == 200 and r.json()["total"] > 0
