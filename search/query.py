@@ -58,8 +58,15 @@ class ParsedQuery:
         return not self.units
 
     def highlight_terms(self) -> frozenset[str]:
-        """Exact tokens worth marking in a snippet."""
-        return frozenset(t for u in self.units for alt in u.alternatives for t in alt)
+        """Exact tokens worth marking in a snippet. An abbreviation's expansion counts only as a
+        whole phrase (highlight_phrases): 'UBND' never marks a lone 'ban' or 'dân'."""
+        return frozenset(
+            t
+            for u in self.units
+            for alt in u.alternatives
+            if u.kind != "abbr" or len(alt) == 1
+            for t in alt
+        )
 
     def highlight_phrases(self) -> frozenset[str]:
         """What a snippet marks first when the text holds it: the typed runs and their pairs,

@@ -123,6 +123,8 @@ def make_snippet(
             start = sentence + 2
     else:
         start = 0
+    if len(text) <= width:  # it fits: shown whole (a title, a one-line notice)
+        start = 0
     while 0 < start < len(text) and _WORD_CHAR.match(text, start - 1):
         start -= 1
     end = min(len(text), start + width)

@@ -24,6 +24,7 @@ from search import query as qb
 from search.engine import Engine
 from search.errors import message_for
 from search.params import InvalidParam, parse_search_params
+from search.snippet import make_snippet
 from search.types import Hit, SearchRequest, SearchResult
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -234,11 +235,20 @@ class PageViews:
             for k in FILTERS
             if params.get(k)
         ]
+        pq = qb.parse(req.q)
+        terms, phrases = pq.highlight_terms(), pq.highlight_phrases()
+
+        def marked_title(hit: Hit) -> Markup:
+            """The hit's title with what matched marked, the way the snippet marks it."""
+            title = plain(hit.title)
+            return Markup(make_snippet(title, terms, width=len(title) + 1, phrases=phrases))
+
         return self._render(
             "search.html",
             status=status,
             req=req,
             result=result,
+            marked_title=marked_title,
             error=error,
             facets=facets,
             url_with=link,

@@ -167,6 +167,22 @@ def test_page_line_for_showing(live_server: LiveServer) -> None:
     assert "Có phải bạn muốn tìm" not in html
 
 
+def test_titles_mark_what_matched(live_server: LiveServer) -> None:
+    """Result titles are marked the way snippets are: 'UBND' marks UBND, never a folded 'ủy';
+    'huyện ủy' marks the title's 'huyện uỷ' (tone placement aside); an unmatched title has none."""
+    from bs4 import BeautifulSoup
+
+    def titles(q: str) -> list[str]:
+        html = httpx.get(live_server.url + "/search", params={"q": q}).text
+        return [str(a) for a in BeautifulSoup(html, "html.parser").select("li.hit h2 a")]
+
+    ubnd = titles("UBND")
+    assert "Chủ tịch <mark>UBND</mark> tỉnh Đồng Tháp" in ubnd[0]
+    assert all("<mark>" not in t or "<mark>UBND</mark>" in t for t in ubnd)
+    assert "văn phòng <mark>huyện uỷ</mark>" in titles("huyện ủy")[0]
+    assert "<mark>" not in titles("dân vận")[0]  # the phrase is in its body, not its title
+
+
 def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None:
     """Without the 'dân vận' article, 'dan van' only meets 'dân vẫn' (people still …): two
     words, not one the user meant. The page must not say 'showing results for dân vẫn'."""
