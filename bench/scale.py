@@ -47,7 +47,7 @@ from typing import Any
 
 from bench import scale_corpus as corpus
 from bench import shared_data
-from bench.perf import MemoryGuard, Server, _status_kb, free_port, pct
+from bench.perf import MemoryGuard, Server, _status_kb, dir_bytes, free_port, pct
 from bench.perf_queries import WARMUP
 from bench.scale_queries import KINDS, Query, build
 
@@ -78,10 +78,6 @@ def tracuu_cmd() -> list[str]:
     """The `tracuu` console script next to this Python (as deployed), else the module."""
     script = Path(sys.executable).with_name("tracuu")
     return [str(script)] if script.exists() else [sys.executable, "-m", "indexer.cli"]
-
-
-def dir_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -183,14 +179,19 @@ class TreeSampler(threading.Thread):
         self.join(5)
 
 
-def run_import(data_dir: Path, path: Path, articles: int) -> ImportRun:
-    """`tracuu --data-dir D index import PATH`, timed, with CPU and memory of all its processes."""
+def run_import(
+    data_dir: Path, path: Path, articles: int, cmd: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> ImportRun:
+    """`tracuu --data-dir D index import PATH`, timed, with CPU and memory of all its processes
+    (cmd: another build's `tracuu`; env: extra environment)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [*tracuu_cmd(), "--data-dir", str(data_dir), "index", "import", str(path)],
+        [*(cmd or tracuu_cmd()), "--data-dir", str(data_dir), "index", "import", str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     sampler = TreeSampler(proc.pid)
     sampler.start()

@@ -14,17 +14,15 @@ machine. Exit 2 when the vi-news file is missing.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench import scale_corpus as corpus
-from bench.scale import DEFAULT_DATA, ImportRun, corpus_file, describe, log, tracuu_cmd
+from bench.scale import DEFAULT_DATA, ImportRun, corpus_file, log, run_import, tracuu_cmd
 
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "tracuu-scale"
 
@@ -32,33 +30,8 @@ DEFAULT_CACHE = Path(tempfile.gettempdir()) / "tracuu-scale"
 def run_one(
     cmd: list[str], data_dir: Path, path: Path, articles: int, env: dict[str, str]
 ) -> ImportRun:
-    """One timed import (bench.scale.run_import with another `tracuu` and environment)."""
-    import resource
-    import subprocess
-
-    from bench.scale import TreeSampler
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [*cmd, "--data-dir", str(data_dir), "index", "import", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **env},
-    )
-    sampler = TreeSampler(proc.pid)
-    sampler.start()
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - t0
-    sampler.stop()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0 or f"imported {articles} articles" not in out.decode():
-        raise RuntimeError(f"import failed ({proc.returncode}): {err.decode()[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    load = sum(sampler.loads) / len(sampler.loads) if sampler.loads else os.getloadavg()[0]
-    run = ImportRun(articles, seconds, cpu, sampler.peak_mb, load)
-    describe(data_dir, run)
-    return run
+    """One timed import with another `tracuu` and environment."""
+    return run_import(data_dir, path, articles, cmd, env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
