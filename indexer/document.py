@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -83,9 +84,31 @@ def _clean(value: Any, name: str) -> str | None:
     return value or None
 
 
+# An entity left in text, not markup ("Trang chủ &gt; Tin tức", "TTNCKT&amp;QLMT"): the portal
+# escaped its text twice. Readers and the API should see the character it names.
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def unescape_entities(text: str) -> str:
+    """Text with leftover HTML entities replaced by their characters ('&amp;amp;' too)."""
+    for _ in range(3):  # an entity escaped two or three times over
+        if "&" not in text or not _ENTITY.search(text):
+            break
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return text
+
+
+def _clean_text(value: Any, name: str) -> str | None:
+    """A text field (title, author...): _clean, and leftover entities unescaped."""
+    cleaned = _clean(value, name)
+    return unescape_entities(cleaned) if cleaned else cleaned
+
+
 def clean_body(body: str) -> str:
-    """NFC, trimmed paragraphs separated by one newline, no empty ones, no control chars."""
-    body = unicodedata.normalize("NFC", body).replace("\r\n", "\n").replace("\r", "\n")
+    """NFC, trimmed paragraphs separated by one newline, no empty ones, no control chars,
+    no leftover entities."""
+    body = unicodedata.normalize("NFC", unescape_entities(body))
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
     body = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]", "", body)
     lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in body.split("\n"))
     return "\n".join(line for line in lines if line)
@@ -141,7 +164,7 @@ def _attachment(a: dict[str, Any]) -> Attachment:
                                                                     "stored", "status")}
     return Attachment(
         a["url"],
-        _clean(a.get("title"), "attachments.title") or "",
+        _clean_text(a.get("title"), "attachments.title") or "",
         text or "\n".join(p for p in pages if p),
         pages,
         size=size if isinstance(size, int) and size >= 0 else 0,
@@ -173,7 +196,7 @@ class Article:
         if not isinstance(obj, dict):
             raise InvalidArticle(f"expected a JSON object, got {type(obj).__name__}")
         warnings = [f"unknown field {k!r} ignored" for k in obj if k not in FIELDS]
-        title = _clean(obj.get("title"), "title")
+        title = _clean_text(obj.get("title"), "title")
         if not title:
             raise InvalidArticle("missing required field 'title'")
         raw_body = obj.get("body")
@@ -212,13 +235,13 @@ class Article:
                 url=url,
                 site=site,
                 published=parse_published(published) if published else None,
-                author=_clean(obj.get("author"), "author"),
-                category=_clean(obj.get("category"), "category"),
+                author=_clean_text(obj.get("author"), "author"),
+                category=_clean_text(obj.get("category"), "category"),
                 doc_type=doc_type,
                 doc_number=doc_number,
                 attachments=attachments,
                 fetched_at=_clean(obj.get("fetched_at"), "fetched_at"),
-                issuer=_clean(obj.get("issuer"), "issuer"),
+                issuer=_clean_text(obj.get("issuer"), "issuer"),
             ),
             warnings,
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from indexer.document import Article, doc_type_from_number, find_doc_number
@@ -55,3 +58,22 @@ def test_doc_number_from_title_and_type_from_number() -> None:
     assert art.doc_type == "kế hoạch"
     assert find_doc_number("Chỉ thị 05-CT/HU của Ban Thường vụ") == "05-CT/HU"
     assert doc_type_from_number("45/2021/QĐ-UBND") == "quyết định"
+
+
+def test_entities_left_in_text_become_characters() -> None:
+    """A portal that escaped its text twice: readers and the API see '&', '>', never '&amp;'."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "articles.jsonl"
+    lines = fixture.read_text(encoding="utf-8").splitlines()
+    line = next(line for line in lines if "TTNCKT&amp;QLMT" in line)
+    art, _ = Article.from_dict(json.loads(line))
+    assert "TTNCKT&QLMT" in art.body and "&amp;" not in art.body
+    art, _ = Article.from_dict({
+        "url": "https://x.gov.vn/a?id=1&amp;p=2",
+        "title": "Trang chủ &gt; Tin tức &amp;amp; sự kiện",
+        "author": "Ban Tuyên giáo &amp; Dân vận",
+        "body": "AT&T &#273;ã &amp;lt;b&amp;gt; giữ nguyên",
+    })
+    assert art.title == "Trang chủ > Tin tức & sự kiện"
+    assert art.author == "Ban Tuyên giáo & Dân vận"
+    assert art.body == "AT&T đã <b> giữ nguyên"
+    assert art.url == "https://x.gov.vn/a?id=1&amp;p=2"  # addresses are kept as given
