@@ -151,15 +151,19 @@ def maxscore(data_dir: Path, mix: Sequence[Query]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query]) -> str:
-    """Each request on two indexes, alternately (same load for both): per kind p50/p95 and the
-    median ratio B/A of the same request."""
+def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query], prune_a: bool = True) -> str:
+    """Each request on two indexes (or on one index, with and without two-phase ranking),
+    alternately (same load for both): per kind p50/p95 and the median ratio B/A of the same
+    request."""
     from search.engine import Engine, SearchRequest
 
-    engines = [Engine(a_dir), Engine(b_dir)]
+    engines = [Engine(a_dir, prune=prune_a), Engine(b_dir)]
     for e in engines:
         e.search(SearchRequest(q="hội nghị"))
     docs = [e.doc_count() for e in engines]
+    names = [f"{d:,}" for d in docs]
+    if not prune_a:
+        names = ["full scoring", "two-phase"]
     ms: list[list[float]] = [[], []]
     for i, query in enumerate(mix):
         req = request_of(query)
@@ -173,13 +177,18 @@ def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query]) -> str:
     def pq(values: list[float], q: int) -> float:
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
+    title = (
+        f"# {docs[1]:,} documents ({b_dir}) against {docs[0]:,} ({a_dir})"
+        if prune_a
+        else f"# Two-phase top-k against full scoring, {docs[0]:,} documents ({a_dir})"
+    )
     lines = [
-        f"# {docs[1]:,} documents ({b_dir}) against {docs[0]:,} ({a_dir})",
+        title,
         "",
-        f"{len(mix)} requests, each run on both indexes one after the other (order alternating),"
+        f"{len(mix)} requests, each run on both one after the other (order alternating),"
         f" cold result cache; load average at the end {os.getloadavg()[0]:.1f}.",
         "",
-        f"| kind | n | p50 / p95 ms at {docs[0]:,} | p50 / p95 ms at {docs[1]:,} | "
+        f"| kind | n | p50 / p95 ms, {names[0]} | p50 / p95 ms, {names[1]} | "
         "median ratio of the same request |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -210,6 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a second data directory: time each request on both, interleaved, and compare",
     )
     p.add_argument(
+        "--pruning",
+        action="store_true",
+        help="time each request with full scoring and with two-phase top-k, interleaved",
+    )
+    p.add_argument(
         "--maxscore",
         action="store_true",
         help="how many candidates a MaxScore bound on the body-syllable terms would leave",
@@ -224,8 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out.write_text(md, encoding="utf-8")
         print(md)
         return 0
-    if args.against:
-        md = compare(args.data_dir, args.against, mix)
+    if args.against or args.pruning:
+        md = compare(args.data_dir, args.against or args.data_dir, mix, not args.pruning)
         if args.out:
             args.out.write_text(md, encoding="utf-8")
         print(md)

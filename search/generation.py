@@ -25,10 +25,10 @@ Facets = dict[str, list[tuple[str, int]]]
 class Generation:
     """The searchable state of one index generation (built lazily where it is expensive)."""
 
-    def __init__(self, view: IndexView) -> None:
+    def __init__(self, view: IndexView, prune: bool = True) -> None:
         self.view = view
         self.key = (str(view.folder), view.generation)  # identifies results computed on it
-        self.ranker = Ranker(view, PostingsCache())
+        self.ranker = Ranker(view, PostingsCache(), prune)
         self._lock = threading.Lock()
         self._vocab: Vocabulary | None = None
         self._speller: Speller | None = None
@@ -73,7 +73,7 @@ class Generation:
             if reuse and folder == self.view.folder
             else {}
         )
-        fresh = Generation(IndexView(folder, shared))
+        fresh = Generation(IndexView(folder, shared), self.ranker.prune)
         fresh.speller()
         fresh.facet_table()  # the facet ordinals too: no request builds them under the lock
         return fresh

@@ -28,6 +28,8 @@ B = 0.75
 CACHE_BYTES = 32 * 1024 * 1024  # decoded posting lists kept per index generation, per process
 CACHE_MIN_POSTINGS = 256  # shorter lists cost less to decode than to keep
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
+# The body-syllable fields: their terms are in most articles and bounded in two-phase ranking.
+BODY_FIELDS = frozenset({"text", "text_f"})
 
 
 @dataclass
@@ -69,8 +71,11 @@ class PostingsCache:
 class Ranker:
     """Plan execution over one index generation (shared by threads: it holds no cursor)."""
 
-    def __init__(self, view: IndexView, cache: PostingsCache | None = None) -> None:
+    def __init__(
+        self, view: IndexView, cache: PostingsCache | None = None, prune: bool = True
+    ) -> None:
         self.view = view
+        self.prune = prune  # two-phase (MaxScore) top-k; False scores every candidate fully
         self.doc_count = view.doc_count_all
         self.cache = cache if cache is not None else PostingsCache()
         self._avg: dict[str, float] = {}
@@ -202,28 +207,90 @@ class Ranker:
             self._avg[field] = avg = avg or 1.0
         return avg
 
-    def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
-        """BM25F of each candidate over the plan's scoring terms (weights as query boosts)."""
-        scores = np.zeros(len(candidates), dtype=np.float32)
-        if not len(candidates):
-            return scores
-        n = self.doc_count
-        for field, text, weight in p.scoring:
-            self.check_time()
-            ids, tf, df = self.postings(field, text)
-            if not len(ids):
-                continue
+    def _term_part(
+        self, field: str, text: str, candidates: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Where a term's documents are among the (sorted) candidates, and the BM25F part each
+        gets from it (unweighted); None when no candidate holds the term.
+
+        A short candidate list is looked up in the posting list, a long one the other way round:
+        either way each candidate's part is the same number (the arithmetic is per element).
+        """
+        ids, tf, df = self.postings(field, text)
+        if not len(ids) or not len(candidates):
+            return None
+        if len(candidates) < len(ids):
+            at = np.searchsorted(ids, candidates)
+            at[at == len(ids)] = 0
+            found = ids[at] == candidates
+            if not found.any():
+                return None
+            pos, docs, t = np.flatnonzero(found), candidates[found], tf[at[found]]
+        else:
             pos = np.searchsorted(candidates, ids)
             pos[pos == len(candidates)] = 0
             hit = candidates[pos] == ids
             if not hit.any():
-                continue
-            idf = math.log(n / (df + 1)) + 1.0
-            t = tf[hit]
-            dl = self.view.lengths(field)[ids[hit]]
-            part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
-            np.add.at(scores, pos[hit], weight * part)
+                return None
+            pos, docs, t = pos[hit], ids[hit], tf[hit]
+        idf = math.log(self.doc_count / (df + 1)) + 1.0
+        dl = self.view.lengths(field)[docs]
+        part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
+        return pos, part
+
+    def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
+        """BM25F of each candidate over the plan's scoring terms (weights as query boosts)."""
+        return self._score(candidates, p.scoring)
+
+    def _score(
+        self, candidates: np.ndarray, scoring: tuple[tuple[str, str, float], ...]
+    ) -> np.ndarray:
+        scores = np.zeros(len(candidates), dtype=np.float32)
+        for field, text, weight in scoring:
+            self.check_time()
+            found = self._term_part(field, text, candidates)
+            if found is not None:
+                np.add.at(scores, found[0], weight * found[1])
         return scores
+
+    def bound(self, field: str, text: str, weight: float) -> float:
+        """The most a term can add to a score: weight × idf × (k1 + 1) (tf / (tf + k1 × norm)
+        is below 1 for any frequency and length)."""
+        df = self.view.doc_frequency(field, text)
+        return weight * (math.log(self.doc_count / (df + 1)) + 1.0) * (K1 + 1) if df else 0.0
+
+    def top(self, candidates: np.ndarray, p: Plan, need: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `need` best candidates (best tier, highest score, lowest docnum), in order, with
+        their scores: what scoring every candidate on every term would give, computed in two
+        phases (MaxScore).
+
+        The body-syllable terms (BODY_FIELDS) hold nine postings in ten of a query yet decide
+        little: every candidate is scored on the other terms, the best `need` of them fully,
+        and the body terms are then evaluated only for candidates whose partial score plus the
+        most the body terms can add still reaches the `need`-th best full score.
+        """
+        level = self.tiers(candidates, p)
+        body = tuple(t for t in p.scoring if t[0] in BODY_FIELDS)
+        if not self.prune or not body or need >= len(candidates):
+            scores = self.score(candidates, p)
+            pick = best(candidates, level, scores, need)
+            return pick, scores[pick]
+        rest = tuple(t for t in p.scoring if t[0] not in BODY_FIELDS)
+        partial = self._score(candidates, rest)
+        first = np.sort(best(candidates, level, partial, need))  # scored in docnum order
+        exact = self.score(candidates[first], p)
+        order = best(candidates[first], level[first], exact, need)
+        floor_level, floor = int(level[first[order[-1]]]), float(exact[order[-1]])
+        reach = sum(self.bound(*t) for t in body)
+        slack = 1e-4 * (abs(floor) + reach + 1.0)  # float32 sums in another order
+        alive = (level > floor_level) | (
+            (level == floor_level) & (partial.astype(np.float64) + reach >= floor - slack)
+        )
+        alive[first] = True
+        survivors = np.flatnonzero(alive)
+        scores = self.score(candidates[survivors], p)
+        pick = best(candidates[survivors], level[survivors], scores, need)
+        return survivors[pick], scores[pick]
 
     def rank(
         self, candidates: np.ndarray, p: Plan | None, offset: int, size: int, sort: str
@@ -234,16 +301,35 @@ class Ranker:
             return Ranked([], [], total)
         need = min(total, offset + size)
         if sort == "relevance" and p is not None:
-            scores = self.score(candidates, p)
             # Best tier first, then highest score; equal scores in index order (stable pages).
-            key = self.tiers(candidates, p) * (float(scores.max(initial=0.0)) + 1.0) + scores
-            top = np.argpartition(-key, need - 1)[:need] if need < total else np.arange(total)
-            top = top[np.lexsort((candidates[top], -key[top]))]
-            page = top[offset:need]
+            top, scores = self.top(candidates, p, need)
             return Ranked(
-                [int(d) for d in candidates[page]], [float(s) for s in scores[page]], total
+                [int(d) for d in candidates[top[offset:]]],
+                [float(s) for s in scores[offset:]],
+                total,
             )
         dates = self.view.dates()[candidates]
         keys = -dates if sort != "oldest" else np.where(dates == 0, np.iinfo(np.int64).max, dates)
         order = np.lexsort((candidates, keys))[offset:need]
         return Ranked([int(d) for d in candidates[order]], [None] * len(order), total)
+
+
+def best(docs: np.ndarray, level: np.ndarray, scores: np.ndarray, need: int) -> np.ndarray:
+    """Positions of the `need` best documents, best first: highest level, then highest score,
+    then lowest docnum (exact comparisons, no combined key that could round)."""
+    n = len(docs)
+    if need >= n:
+        return np.lexsort((docs, -scores, -level))
+    if need <= 0:
+        return np.zeros(0, dtype=np.int64)
+    # The level of the need-th best: every document above it is in, those at it compete on score.
+    kth_level = -np.partition(-level, need - 1)[need - 1]
+    above = np.flatnonzero(level > kth_level)
+    at = np.flatnonzero(level == kth_level)
+    left = need - len(above)
+    if left < len(at):
+        floor = -np.partition(-scores[at], left - 1)[left - 1]
+        at = at[scores[at] >= floor]  # ties at the floor are ordered by docnum below
+    pick = np.concatenate((above, at))
+    pick = pick[np.lexsort((docs[pick], -scores[pick], -level[pick]))]
+    return pick[:need]
