@@ -360,8 +360,8 @@ class Engine:
         except IndexMissing as exc:
             self._empty_or_raise(exc)
             return []
-        with self._lock:
-            return gen.speller().complete(prefix, limit)
+        with self._lock:  # the generation is not retired meanwhile
+            return gen.completer().complete(prefix, limit)
 
     def facets(self) -> Facets:
         """Sites, categories and document types with counts (for the filter menus)."""
