@@ -104,9 +104,7 @@ class Ranker:
         """Documents holding any of the terms."""
         arrays = [self.postings(f, t).ids for f, t in terms]
         arrays = [a for a in arrays if len(a)]
-        if not arrays:
-            return _EMPTY_IDS
-        return arrays[0] if len(arrays) == 1 else np.unique(np.concatenate(arrays))
+        return union(arrays, self.doc_count)
 
     def live_docs(self) -> np.ndarray:
         return self.view.live_docs()
@@ -123,18 +121,12 @@ class Ranker:
                 for part in alt:
                     self.check_time()
                     found = self.docs(part)
-                    docs = found if docs is None else np.intersect1d(docs, found, True)
+                    docs = found if docs is None else intersect(docs, found)
                     if not len(docs):
                         break
                 if docs is not None and len(docs):
                     alt_sets.append(docs)
-            if not alt_sets:
-                unit_docs = _EMPTY_IDS
-            elif len(alt_sets) == 1:
-                unit_docs = alt_sets[0]
-            else:
-                unit_docs = np.unique(np.concatenate(alt_sets))
-            unit_sets.append(unit_docs)
+            unit_sets.append(union(alt_sets, self.doc_count))
         if not unit_sets:
             return _EMPTY_IDS
         if require_all:
@@ -143,28 +135,29 @@ class Ranker:
             for other in unit_sets[1:]:
                 if not len(result):
                     break
-                result = np.intersect1d(result, other, True)
+                result = intersect(result, other)
         else:
-            result = np.unique(np.concatenate(unit_sets))
+            result = union(unit_sets, self.doc_count)
         if p.excluded and len(result):
-            result = np.setdiff1d(result, self.docs(p.excluded), True)
+            result = result[~member(self.docs(p.excluded), result)]
         return result
 
-    def requirement_docs(self, req: tuple[Alternative, ...]) -> np.ndarray:
-        """Documents meeting one tier requirement (one of its alternatives: every part)."""
-        sets = []
+    def holds(self, candidates: np.ndarray, req: tuple[Alternative, ...]) -> np.ndarray:
+        """Which candidates meet one tier requirement (one of its alternatives: every part)."""
+        out = np.zeros(len(candidates), dtype=bool)
         for alt in req:
-            docs: np.ndarray | None = None
+            ok = np.ones(len(candidates), dtype=bool)
             for part in alt:
-                found = self.docs(part)
-                docs = found if docs is None else np.intersect1d(docs, found, True)
-                if not len(docs):
+                found = np.zeros(len(candidates), dtype=bool)
+                for field, text in part:
+                    ids = self.postings(field, text).ids
+                    if len(ids):
+                        found |= member(ids, candidates)
+                ok &= found
+                if not ok.any():
                     break
-            if docs is not None and len(docs):
-                sets.append(docs)
-        if not sets:
-            return _EMPTY_IDS
-        return sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
+            out |= ok
+        return out
 
     def tiers(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
         """Each candidate's tier (search.tiers): len(p.tiers) for the best, 0 for none."""
@@ -172,7 +165,7 @@ class Ranker:
         for value, tier in enumerate(reversed(p.tiers), 1):
             ok = np.ones(len(candidates), dtype=bool)
             for req in tier:
-                ok &= np.isin(candidates, self.requirement_docs(req), assume_unique=True)
+                ok &= self.holds(candidates, req)
                 if not ok.any():
                     break
             level[ok] = value
@@ -185,7 +178,7 @@ class Ranker:
         result: np.ndarray | None = None
         for term in terms:
             found = self.docs((term,))
-            result = found if result is None else np.intersect1d(result, found, True)
+            result = found if result is None else intersect(result, found)
         if date_from is not None or date_to is not None:
             dates = self.view.dates()
             ok = dates != 0
@@ -194,7 +187,7 @@ class Ranker:
             if date_to is not None:
                 ok &= dates <= date_value(date_to)
             ok_docs = np.flatnonzero(ok & self.view.live).astype(np.int64)
-            result = ok_docs if result is None else np.intersect1d(result, ok_docs, True)
+            result = ok_docs if result is None else intersect(result, ok_docs)
         return result
 
     # -- scoring --------------------------------------------------------------------------------
@@ -333,3 +326,42 @@ def best(docs: np.ndarray, level: np.ndarray, scores: np.ndarray, need: int) -> 
     pick = np.concatenate((above, at))
     pick = pick[np.lexsort((docs[pick], -scores[pick], -level[pick]))]
     return pick[:need]
+
+
+def member(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Which of `docs` are in `ids` (both sorted, unique): the shorter looked up in the longer."""
+    if not len(ids) or not len(docs):
+        return np.zeros(len(docs), dtype=bool)
+    if len(docs) <= len(ids):
+        at = np.searchsorted(ids, docs)
+        at[at == len(ids)] = 0
+        found: np.ndarray = ids[at] == docs
+        return found
+    pos = np.searchsorted(docs, ids)
+    pos[pos == len(docs)] = 0
+    out = np.zeros(len(docs), dtype=bool)
+    out[pos[docs[pos] == ids]] = True
+    return out
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted docnums in both a and b (sorted, unique), without sorting them again."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    both: np.ndarray = small[member(large, small)]
+    return both
+
+
+def union(arrays: list[np.ndarray], size: int) -> np.ndarray:
+    """The sorted docnums in any of the arrays (each sorted, unique; docnums below `size`):
+    marked in a mask of the index when they are many, rather than sorted together."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return _EMPTY_IDS
+    if len(arrays) == 1:
+        return arrays[0]
+    if sum(len(a) for a in arrays) * 16 < size:
+        return np.unique(np.concatenate(arrays))
+    mask = np.zeros(size, dtype=bool)
+    for a in arrays:
+        mask[a] = True
+    return np.flatnonzero(mask)

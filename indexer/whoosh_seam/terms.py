@@ -263,20 +263,70 @@ def read_postings(info: TermInfo, postings: Part) -> tuple[np.ndarray, np.ndarra
         header = io.BytesIO(buf[start : min(end, start + 256)])
         count, _, _, compression, _, _ = pickle.Unpickler(header).load()
         data = buf[start + header.tell() : end]
-        deltas, w_d = pickle.loads(zlib.decompress(data) if compression else data)[:2]
-        ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # ids are delta-encoded
-        if len(ids) != count:
-            raise IndexFormatError(f"{postings.name}: a block of {len(ids)} ids says {count}")
-        id_parts.append(ids)
-        if w_d is None:  # every weight 1.0
-            w_parts.append(np.ones(len(ids), dtype=np.float32))
-        elif isinstance(w_d, float):  # every weight the same
-            w_parts.append(np.full(len(ids), w_d, dtype=np.float32))
+        raw = zlib.decompress(data) if compression else data
+        plain = _plain_block(raw, count)
+        if plain is not None:
+            ids = np.cumsum(plain[0], dtype=np.int64)
+            id_parts.append(ids)
+            w_parts.append(plain[1])
         else:
-            w_parts.append(np.asarray(w_d, dtype=np.float32))
+            deltas, w_d = pickle.loads(raw)[:2]
+            ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # ids are delta-encoded
+            if len(ids) != count:
+                raise IndexFormatError(f"{postings.name}: a block of {len(ids)} ids says {count}")
+            id_parts.append(ids)
+            if w_d is None:  # every weight 1.0
+                w_parts.append(np.ones(len(ids), dtype=np.float32))
+            elif isinstance(w_d, float):  # every weight the same
+                w_parts.append(np.full(len(ids), w_d, dtype=np.float32))
+            else:
+                w_parts.append(np.asarray(w_d, dtype=np.float32))
         pos = end
         if pos > len(buf):
             raise IndexFormatError(f"{postings.name}: a block runs past its posting list")
     if len(id_parts) == 1:
         return id_parts[0], w_parts[0]
     return np.concatenate(id_parts), np.concatenate(w_parts)
+
+
+# Opcodes of the pickle (protocol 2) of a block's (delta ids, weights, values): '(' marks a tuple,
+# 't' closes it, 'q'/'r' memoize it; K and M are 1- and 2-byte unsigned ints, G a float64.
+_TUPLE_START = b"\x80\x02("
+_CLOSE, _PUT, _LONG_PUT, _MARK = ord("t"), ord("q"), ord("r"), ord("(")
+_INTS = ((ord("K"), 1, np.dtype(np.uint8)), (ord("M"), 2, np.dtype("<u2")))
+_FLOAT = ord("G")
+
+
+def _plain_block(raw: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Delta ids and weights of a block read straight from its pickle, when the ids are all
+    one-byte or all two-byte ints and the weights a tuple of floats (common terms' blocks: the
+    long lists); None for any other layout (pickle reads those).
+
+    Each check is on the opcode every item must start with at its fixed stride: a block with
+    one item of another width fails it there, so a wrong layout is never read as this one.
+    """
+    if count <= 0 or not raw.startswith(_TUPLE_START):
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)
+    for op, width, dtype in _INTS:
+        step = width + 1
+        end = 3 + step * count
+        if len(b) > end and b[end] == _CLOSE and (b[3:end:step] == op).all():
+            deltas = np.ndarray((count,), dtype=dtype, buffer=raw, offset=4, strides=(step,))
+            break
+    else:
+        return None
+    pos = end + 1
+    if len(b) > pos + 5 and b[pos] == _PUT:
+        pos += 2
+    elif len(b) > pos + 5 and b[pos] == _LONG_PUT:
+        pos += 5
+    else:
+        return None
+    wend = pos + 1 + 9 * count
+    if b[pos] != _MARK or len(b) <= wend or b[wend] != _CLOSE:
+        return None
+    if not (b[pos + 1 : wend : 9] == _FLOAT).all():
+        return None
+    weights = np.ndarray((count,), dtype=">f8", buffer=raw, offset=pos + 2, strides=(9,))
+    return deltas, weights.astype(np.float32)

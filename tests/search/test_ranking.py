@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import pickle
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,9 +20,12 @@ import numpy as np
 import pytest
 
 from indexer.text import fold
+from indexer.whoosh_seam import IndexView
+from indexer.whoosh_seam import terms as terms_module
+from indexer.whoosh_seam.terms import _plain_block
 from search import query as qb
 from search.engine import Engine
-from search.ranking import BODY_FIELDS, Ranker, best
+from search.ranking import BODY_FIELDS, Ranker, best, intersect, member, union
 from search.types import SearchRequest
 from tests.conftest import build_data_dir
 
@@ -169,3 +173,64 @@ def test_best_orders_by_level_then_score_then_docnum() -> None:
     assert best(docs, level, scores, 1).tolist() == [5]
     assert best(docs, level, scores, 0).tolist() == []
     assert not math.isnan(float(scores[best(docs, level, scores, 2)].sum()))
+
+
+def test_set_operations_agree_with_numpy() -> None:
+    rng = np.random.default_rng(7)
+    size = 5000
+    for _ in range(200):
+        a, b, c = (np.unique(rng.integers(0, size, rng.integers(0, 3000))) for _ in range(3))
+        assert member(a, b).tolist() == np.isin(b, a).tolist()
+        assert intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
+        assert union([a, b, c], size).tolist() == np.union1d(np.union1d(a, b), c).tolist()
+    assert union([], size).tolist() == []
+
+
+def test_blocks_read_as_arrays_equal_their_pickles() -> None:
+    """search.ranking's postings: a block read without pickle holds what pickle reads, and any
+    layout it does not know is left to pickle (whoosh_seam.terms._plain_block)."""
+    rng = np.random.default_rng(3)
+    read = 0
+    for high in (200, 256, 300, 65535, 65536, 70000):
+        for _ in range(30):
+            n = int(rng.integers(1, 1100))
+            deltas = tuple(int(d) for d in rng.integers(0, high, n))
+            weights = tuple(float(w) for w in rng.integers(1, 40, n))
+            for w in (weights, None, 2.0):
+                raw = pickle.dumps((deltas, w, b"\x00" * 4 * n), protocol=2)
+                got = _plain_block(raw, n)
+                if got is None:
+                    continue
+                read += 1
+                assert got[0].tolist() == list(deltas)
+                assert got[1].tolist() == np.asarray(w, dtype=np.float32).tolist()
+                assert w is weights
+    assert read >= 60  # one- and two-byte ids were read as arrays
+
+
+def test_postings_of_an_index_alike_either_way(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = IndexView(data_dir / "index" / (data_dir / "index" / "CURRENT").read_text().strip())
+    try:
+        terms = [(f, t) for f in ("text_f", "text", "text_bi")
+                 for t, df in view.terms(f)[::37] if df > 1]
+        plain = _plain_block
+        used: list[bool] = []
+
+        def counted(raw: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+            found = plain(raw, count)
+            used.append(found is not None)
+            return found
+
+        monkeypatch.setattr(terms_module, "_plain_block", counted)
+        fast = [view.postings(f, t) for f, t in terms]
+        monkeypatch.setattr(terms_module, "_plain_block", lambda raw, count: None)
+        slow = [view.postings(f, t) for f, t in terms]
+    finally:
+        view.close()
+    assert len(terms) > 300
+    assert sum(used) > 100, (sum(used), len(used))  # most blocks were read as arrays
+    for (f, t), a, b in zip(terms, fast, slow, strict=True):
+        assert a.ids.tolist() == b.ids.tolist(), (f, t)
+        assert a.weights.tolist() == b.weights.tolist(), (f, t)
