@@ -193,11 +193,28 @@ engine = Engine(sys.argv[1], cache_size=0)
 engine.search(SearchRequest(q="hội nghị"))
 print(engine.doc_count(), flush=True)
 for line in sys.stdin:
-    req = parse_search_params(json.loads(line))
+    params = json.loads(line)
     t = time.perf_counter()
-    engine.search(req)
+    if "suggest" in params:
+        engine.suggest(params["suggest"])
+    else:
+        engine.search(parse_search_params(params))
     print((time.perf_counter() - t) * 1000, flush=True)
 """
+
+
+def suggest_mix(corpus: Path, n: int) -> list[Query]:
+    """n type-ahead prefixes drawn as bench.load draws its /api/suggest requests."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from bench.load_mix import build_mix
+
+    hits = first_articles(corpus, 6000)
+    out = []
+    for r in build_mix(hits, [], n * 20):
+        if r.kind == "suggest" and len(out) < n:
+            out.append(Query("suggest", (("suggest", parse_qs(urlsplit(r.path).query)["q"][0]),)))
+    return out
 
 
 def against_code(data_dir: Path, baseline: Path, mix: Sequence[Query]) -> str:
@@ -247,7 +264,7 @@ def table(title: str, mix: Sequence[Query], ms: list[list[float]], names: list[s
         "median ratio of the same request |",
         "|---|---:|---:|---:|---:|",
     ]
-    for kind in [*KINDS, None]:
+    for kind in [*KINDS, "suggest", None]:
         idx = [i for i, q in enumerate(mix) if kind is None or q.kind == kind]
         if len(idx) < 2:
             continue
@@ -280,6 +297,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "its code and with this one, on the same index, interleaved",
     )
     p.add_argument(
+        "--suggest",
+        type=int,
+        default=0,
+        help="with --code-against: also this many /api/suggest prefixes (drawn like bench.load's)",
+    )
+    p.add_argument(
         "--pruning",
         action="store_true",
         help="time each request with full scoring and with two-phase top-k, interleaved",
@@ -300,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(md)
         return 0
     if args.code_against:
+        mix += suggest_mix(args.corpus, args.suggest)
         md = against_code(args.data_dir, args.code_against, mix)
         if args.out:
             args.out.write_text(md, encoding="utf-8")

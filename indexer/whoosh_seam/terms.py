@@ -44,6 +44,7 @@ _SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
 _DF = struct.Struct("!I")  # the doc frequency, 5 bytes into a terminfo
 _PEEK = 96  # bytes read past a key: the terminfo, or most of an inlined list
 _SWEEP = 1 << 18  # bytes read at a time when listing terms
+_FIRST_SWEEP = 1 << 13  # the first read of a prefix's listing
 _ORDER_TYPES = {"B": "u1", "H": ">u2", "i": ">i4", "I": ">u4", "q": ">i8"}
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -212,13 +213,17 @@ class TermTable:
             end = self._first_at_least((num + 1).to_bytes(2, "big"))
         out: list[tuple[bytes, int]] = []
         buf, off = b"", 0
+        # A prefix usually holds few terms: read a little first, more as the listing goes on.
+        sweep = _SWEEP if not prefix and limit < 0 else _FIRST_SWEEP
         while pos < end:
             if off + _LENGTHS.size > len(buf):
-                buf, off = buf[off:] + self.part.read(pos + len(buf) - off, _SWEEP), 0
+                buf, off = buf[off:] + self.part.read(pos + len(buf) - off, sweep), 0
+                sweep = min(sweep * 4, _SWEEP)
             keylen, vallen = _LENGTHS.unpack_from(buf, off)
             size = _LENGTHS.size + keylen + vallen
             if off + size > len(buf):
-                more = max(_SWEEP, size)
+                more = max(sweep, size)
+                sweep = min(sweep * 4, _SWEEP)
                 buf, off = buf[off:] + self.part.read(pos + len(buf) - off, more), 0
                 if size > len(buf):
                     raise IndexFormatError(f"{self.part.name}: an entry runs past the data")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from whoosh.fields import FieldType
 from whoosh.filedb.filetables import FileFormatError
 
 from indexer.errors import IndexFormatError, IndexMissing
@@ -173,7 +174,11 @@ class IndexView:
         for items in per_segment:
             for term, df in items:
                 merged[term] = merged.get(term, 0) + df
-        order = sorted(merged, key=lambda t: self.schema[field].to_bytes(t))
+        to_bytes = self.schema[field].to_bytes
+        # UTF-8 orders text like its code points: sort the strings themselves when that is the
+        # field's encoding (the vocabulary lists every term of 'text' at each generation).
+        plain = getattr(to_bytes, "__func__", None) is FieldType.to_bytes
+        order = sorted(merged) if plain else sorted(merged, key=to_bytes)
         return [(t, merged[t]) for t in (order if limit < 0 else order[:limit])]
 
     def close(self) -> None:
