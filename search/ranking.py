@@ -27,6 +27,7 @@ K1 = 1.2
 B = 0.75
 CACHE_BYTES = 32 * 1024 * 1024  # decoded posting lists kept per index generation, per process
 CACHE_MIN_POSTINGS = 256  # shorter lists cost less to decode than to keep
+PROBE_MAX = 512  # candidates looked up block by block in a list not in the cache
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 # The body-syllable fields: their terms are in most articles and bounded in two-phase ranking.
 BODY_FIELDS = frozenset({"text", "text_f"})
@@ -209,8 +210,15 @@ class Ranker:
         A short candidate list is looked up in the posting list, a long one the other way round:
         either way each candidate's part is the same number (the arithmetic is per element).
         """
-        ids, tf, df = self.postings(field, text)
-        if not len(ids) or not len(candidates):
+        if not len(candidates):
+            return None
+        key = (field, text)
+        if len(candidates) <= PROBE_MAX and self.cache.get(key) is None:
+            # A few candidates (two-phase ranking's): read only the blocks that can hold them.
+            ids, tf, df = self.view.postings_at(field, text, candidates)
+        else:
+            ids, tf, df = self.postings(field, text)
+        if not len(ids):
             return None
         if len(candidates) < len(ids):
             at = np.searchsorted(ids, candidates)
@@ -232,13 +240,24 @@ class Ranker:
         return pos, part
 
     def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
-        """BM25F of each candidate over the plan's scoring terms (weights as query boosts)."""
-        return self._score(candidates, p.scoring)
+        """BM25F of each candidate over the plan's scoring terms (weights as query boosts).
+
+        The body-syllable terms are added last (in plan order, like the others): two-phase
+        ranking adds them to its partial scores in the same order, so both give the same float.
+        """
+        rest = tuple(t for t in p.scoring if t[0] not in BODY_FIELDS)
+        body = tuple(t for t in p.scoring if t[0] in BODY_FIELDS)
+        return self._score(candidates, body, self._score(candidates, rest))
 
     def _score(
-        self, candidates: np.ndarray, scoring: tuple[tuple[str, str, float], ...]
+        self,
+        candidates: np.ndarray,
+        scoring: tuple[tuple[str, str, float], ...],
+        scores: np.ndarray | None = None,
     ) -> np.ndarray:
-        scores = np.zeros(len(candidates), dtype=np.float32)
+        """`scores` (zeros when None) plus each term's part, term after term."""
+        if scores is None:
+            scores = np.zeros(len(candidates), dtype=np.float32)
         for field, text, weight in scoring:
             self.check_time()
             found = self._term_part(field, text, candidates)
@@ -264,24 +283,24 @@ class Ranker:
         """
         level = self.tiers(candidates, p)
         body = tuple(t for t in p.scoring if t[0] in BODY_FIELDS)
-        if not self.prune or not body or need >= len(candidates):
-            scores = self.score(candidates, p)
-            pick = best(candidates, level, scores, need)
-            return pick, scores[pick]
         rest = tuple(t for t in p.scoring if t[0] not in BODY_FIELDS)
         partial = self._score(candidates, rest)
+        if not self.prune or not body or need >= len(candidates):
+            scores = self._score(candidates, body, partial)
+            pick = best(candidates, level, scores, need)
+            return pick, scores[pick]
         first = np.sort(best(candidates, level, partial, need))  # scored in docnum order
-        exact = self.score(candidates[first], p)
+        exact = self._score(candidates[first], body, partial[first])
         order = best(candidates[first], level[first], exact, need)
         floor_level, floor = int(level[first[order[-1]]]), float(exact[order[-1]])
         reach = sum(self.bound(*t) for t in body)
-        slack = 1e-4 * (abs(floor) + reach + 1.0)  # float32 sums in another order
+        slack = 1e-4 * (abs(floor) + reach + 1.0)  # float32 sums against a float64 bound
         alive = (level > floor_level) | (
             (level == floor_level) & (partial.astype(np.float64) + reach >= floor - slack)
         )
         alive[first] = True
         survivors = np.flatnonzero(alive)
-        scores = self.score(candidates[survivors], p)
+        scores = self._score(candidates[survivors], body, partial[survivors])
         pick = best(candidates[survivors], level[survivors], scores, need)
         return survivors[pick], scores[pick]
 

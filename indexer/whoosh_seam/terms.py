@@ -255,43 +255,76 @@ def read_postings(info: TermInfo, postings: Part) -> tuple[np.ndarray, np.ndarra
     if info.inlined is not None:
         inlined_ids, inlined_weights = info.inlined
         return np.asarray(inlined_ids, dtype=np.int64), np.asarray(inlined_weights, np.float32)
+    blocks = _blocks(info, postings)
+    parts = [_decode(raw, count, compression, postings.name) for raw, count, _, compression in
+             blocks]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def read_postings_at(
+    info: TermInfo, postings: Part, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of `docs` (segment-local, sorted) hold the term, and their weights: only the
+    blocks whose range of ids can hold one of them are decoded."""
+    found = np.zeros(len(docs), dtype=bool)
+    weights = np.zeros(len(docs), dtype=np.float32)
+    if info.inlined is not None:
+        spans = [(b"", 0, 0, 0)]
+        which = np.zeros(len(docs), dtype=np.int64)
+    else:
+        spans = _blocks(info, postings)
+        last_ids = np.array([s[2] for s in spans], dtype=np.int64)
+        which = np.searchsorted(last_ids, docs)  # the block that would hold each doc
+    for i in np.unique(which[which < len(spans)]).tolist():
+        raw, count, _, compression = spans[i]
+        ids, w = (read_postings(info, postings) if info.inlined is not None
+                  else _decode(raw, count, compression, postings.name))
+        sel = np.flatnonzero(which == i)
+        at = np.searchsorted(ids, docs[sel])
+        at[at == len(ids)] = 0
+        hit = ids[at] == docs[sel]
+        found[sel[hit]] = True
+        weights[sel[hit]] = w[at[hit]]
+    return found, weights[found]
+
+
+def _blocks(info: TermInfo, postings: Part) -> list[tuple[bytes, int, int, int]]:
+    """The blocks of a posting list: (data, count, last id, compression), not decoded."""
     buf = postings.read(info.offset, info.length)
     if buf[:4] != POSTINGS_MAGIC:
         raise IndexFormatError(f"{postings.name}: no posting list at {info.offset}")
-    id_parts: list[np.ndarray] = []
-    w_parts: list[np.ndarray] = []
+    out = []
     pos, last = 4, False
     while not last:
         (length,) = _INT.unpack_from(buf, pos)
         last = length < 0
         start, end = pos + 4, pos + 4 + abs(length)
         header = io.BytesIO(buf[start : min(end, start + 256)])
-        count, _, _, compression, _, _ = pickle.Unpickler(header).load()
-        data = buf[start + header.tell() : end]
-        raw = zlib.decompress(data) if compression else data
-        plain = _plain_block(raw, count)
-        if plain is not None:
-            ids = np.cumsum(plain[0], dtype=np.int64)
-            id_parts.append(ids)
-            w_parts.append(plain[1])
-        else:
-            deltas, w_d = pickle.loads(raw)[:2]
-            ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # ids are delta-encoded
-            if len(ids) != count:
-                raise IndexFormatError(f"{postings.name}: a block of {len(ids)} ids says {count}")
-            id_parts.append(ids)
-            if w_d is None:  # every weight 1.0
-                w_parts.append(np.ones(len(ids), dtype=np.float32))
-            elif isinstance(w_d, float):  # every weight the same
-                w_parts.append(np.full(len(ids), w_d, dtype=np.float32))
-            else:
-                w_parts.append(np.asarray(w_d, dtype=np.float32))
+        count, last_id, _, compression, _, _ = pickle.Unpickler(header).load()
+        out.append((buf[start + header.tell() : end], count, last_id, compression))
         pos = end
         if pos > len(buf):
             raise IndexFormatError(f"{postings.name}: a block runs past its posting list")
-    if len(id_parts) == 1:
-        return id_parts[0], w_parts[0]
-    return np.concatenate(id_parts), np.concatenate(w_parts)
+    return out
+
+
+def _decode(data: bytes, count: int, compression: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Local docnums and weights of one block."""
+    raw = zlib.decompress(data) if compression else data
+    plain = _plain_block(raw, count)
+    if plain is not None:
+        return np.cumsum(plain[0], dtype=np.int64), plain[1]
+    deltas, w_d = pickle.loads(raw)[:2]
+    ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # ids are delta-encoded
+    if len(ids) != count:
+        raise IndexFormatError(f"{where}: a block of {len(ids)} ids says {count}")
+    if w_d is None:  # every weight 1.0
+        return ids, np.ones(len(ids), dtype=np.float32)
+    if isinstance(w_d, float):  # every weight the same
+        return ids, np.full(len(ids), w_d, dtype=np.float32)
+    return ids, np.asarray(w_d, dtype=np.float32)
 
 
 # Opcodes of the pickle (protocol 2) of a block's (delta ids, weights, values): '(' marks a tuple,

@@ -117,6 +117,30 @@ class IndexView:
             return Postings(id_parts[0], w_parts[0], df)
         return Postings(np.concatenate(id_parts), np.concatenate(w_parts), df)
 
+    def postings_at(self, field: str, text: str, docs: np.ndarray) -> Postings:
+        """The term's postings among `docs` (global docnums, sorted, live): the same as
+        postings() restricted to them, reading only the blocks that can hold them."""
+        self._check_field(field)
+        id_parts, w_parts, df = [], [], 0
+        cuts = np.searchsorted(docs, [*self.bases[1:], self.doc_count_all])
+        lo = 0
+        for seg, base, hi in zip(self.segments, self.bases, cuts.tolist(), strict=True):
+            local = docs[lo:hi] - base
+            lo = hi
+            if not len(local):
+                df += seg.doc_frequencies(field, [text])[0]
+                continue
+            found, weights, seg_df = seg.postings_at(field, text, local)
+            df += seg_df
+            if found.any():
+                id_parts.append(local[found] + base)
+                w_parts.append(weights)
+        if not id_parts:
+            return Postings(EMPTY_IDS, EMPTY_WEIGHTS, df)
+        if len(id_parts) == 1:
+            return Postings(id_parts[0], w_parts[0], df)
+        return Postings(np.concatenate(id_parts), np.concatenate(w_parts), df)
+
     def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
         """Whoosh's doc frequency of each term (0 when absent), looked up in memory."""
         self._check_field(field)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import pickle
 from collections.abc import Iterator
 from datetime import date
@@ -22,7 +23,8 @@ import pytest
 from indexer.text import fold
 from indexer.whoosh_seam import IndexView
 from indexer.whoosh_seam import terms as terms_module
-from indexer.whoosh_seam.terms import _plain_block
+from indexer.whoosh_seam.files import Part
+from indexer.whoosh_seam.terms import TermInfo, _plain_block, read_postings, read_postings_at
 from search import query as qb
 from search.engine import Engine
 from search.ranking import BODY_FIELDS, Ranker, best, intersect, member, union
@@ -73,13 +75,19 @@ def _queries() -> list[str]:
 
 
 class CountingRanker(Ranker):
-    """A Ranker that records how many candidates each full scoring saw."""
+    """A Ranker that records how many candidates each scoring on body-syllable terms saw."""
 
     sizes: list[int]
 
-    def score(self, candidates: np.ndarray, p: qb.Plan) -> np.ndarray:
-        self.sizes.append(len(candidates))
-        return super().score(candidates, p)
+    def _score(
+        self,
+        candidates: np.ndarray,
+        scoring: tuple[tuple[str, str, float], ...],
+        scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        if any(field in BODY_FIELDS for field, _, _ in scoring):
+            self.sizes.append(len(candidates))
+        return super()._score(candidates, scoring, scores)
 
 
 def test_top_equals_full_scoring_of_every_candidate(engines: tuple[Engine, Engine]) -> None:
@@ -225,6 +233,16 @@ def test_postings_of_an_index_alike_either_way(
 
         monkeypatch.setattr(terms_module, "_plain_block", counted)
         fast = [view.postings(f, t) for f, t in terms]
+        rng = np.random.default_rng(5)
+        live = view.live_docs()
+        for (f, t), full in zip(terms[::5], fast[::5], strict=True):
+            for n in (1, 7, 60, 400):
+                docs = np.sort(rng.choice(live, min(n, len(live)), replace=False))
+                some = view.postings_at(f, t, docs)  # only the blocks that can hold docs
+                keep = np.isin(full.ids, docs)
+                assert some.ids.tolist() == full.ids[keep].tolist(), (f, t, n)
+                assert some.weights.tolist() == full.weights[keep].tolist(), (f, t, n)
+                assert some.doc_frequency == full.doc_frequency
         monkeypatch.setattr(terms_module, "_plain_block", lambda raw, count: None)
         slow = [view.postings(f, t) for f, t in terms]
     finally:
@@ -234,3 +252,37 @@ def test_postings_of_an_index_alike_either_way(
     for (f, t), a, b in zip(terms, fast, slow, strict=True):
         assert a.ids.tolist() == b.ids.tolist(), (f, t)
         assert a.weights.tolist() == b.weights.tolist(), (f, t)
+
+
+def test_blocks_of_a_long_list_read_only_where_asked(tmp_path: Path) -> None:
+    """A posting list of many blocks laid out as Whoosh writes it: read_postings_at finds the
+    same postings as reading the whole list, for any set of documents."""
+    rng = np.random.default_rng(11)
+    ids = np.unique(rng.integers(0, 40_000, 9000))
+    weights = rng.integers(1, 9, len(ids)).astype(np.float32)
+    out = bytearray(b"W3Bl")
+    chunks = [slice(i, i + 1024) for i in range(0, len(ids), 1024)]
+    for n, part in enumerate(chunks):
+        block_ids = ids[part]
+        deltas = tuple(int(d) for d in np.diff(block_ids, prepend=0))
+        body = pickle.dumps((deltas, tuple(float(w) for w in weights[part]), b""), protocol=2)
+        data = pickle.dumps((len(block_ids), int(block_ids[-1]), 8.0, 0, 1, 9), protocol=2) + body
+        length = len(data) if n < len(chunks) - 1 else -len(data)
+        out += length.to_bytes(4, "big", signed=True) + data
+    path = tmp_path / "postings"
+    path.write_bytes(bytes(out))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        part_ = Part("postings", fd, 0, len(out))
+        info = TermInfo(len(ids), None, 0, len(out))
+        all_ids, all_weights = read_postings(info, part_)
+        assert all_ids.tolist() == ids.tolist()
+        assert all_weights.tolist() == weights.tolist()
+        for k in (1, 5, 50, 3000):
+            docs = np.unique(rng.integers(0, 41_000, k))
+            found, w = read_postings_at(info, part_, docs)
+            keep = np.isin(ids, docs)
+            assert docs[found].tolist() == ids[keep].tolist()
+            assert w.tolist() == weights[keep].tolist()
+    finally:
+        os.close(fd)
