@@ -27,7 +27,16 @@ from indexer.whoosh_seam.files import Part
 from indexer.whoosh_seam.terms import TermInfo, _plain_block, read_postings, read_postings_at
 from search import query as qb
 from search.engine import Engine
-from search.ranking import BODY_FIELDS, Ranker, best, intersect, member, union
+from search.ranking import (
+    BODY_FIELDS,
+    DOCSET_SHARE,
+    PostingsCache,
+    Ranker,
+    best,
+    intersect,
+    member,
+    union,
+)
 from search.types import SearchRequest
 from tests.conftest import build_data_dir
 
@@ -286,3 +295,32 @@ def test_blocks_of_a_long_list_read_only_where_asked(tmp_path: Path) -> None:
             assert w.tolist() == weights[keep].tolist()
     finally:
         os.close(fd)
+
+
+def test_frequent_terms_match_from_their_bit_sets(engines: tuple[Engine, Engine]) -> None:
+    """With no decoded list kept, a frequent term's documents come from its bit set, the same
+    documents; and the pages stay those of full scoring."""
+    gen = engines[0].generation()
+    ranker = Ranker(gen.view, PostingsCache(limit=0))
+    frequent = [(f, t) for f in ("text_f", "text") for t, df in gen.view.terms(f)
+                if df * DOCSET_SHARE >= ranker.doc_count][:40]
+    assert len(frequent) >= 20
+    for f, t in frequent:
+        ids = ranker.postings(f, t).ids
+        assert ranker.docsets.get((f, t)) is not None
+        assert ranker.term_docs(f, t).tolist() == ids.tolist()
+    rare = next((f, t) for f, t in [("text_f", w) for w, df in gen.view.terms("text_f")
+                                     if 1 < df * DOCSET_SHARE < ranker.doc_count])
+    ranker.postings(*rare)
+    assert ranker.docsets.get(rare) is None
+    vocab = gen.vocabulary()
+    for q in _queries()[:40]:
+        plan = qb.plan(qb.parse(q), vocab)
+        cands = ranker.match(plan)
+        assert cands.tolist() == gen.ranker.match(plan).tolist(), q
+        if len(cands) > 1:
+            top, scores = ranker.top(cands, plan, 10)
+            full = engines[1].generation().ranker
+            ftop, fscores = full.top(cands, plan, 10)
+            assert cands[top].tolist() == cands[ftop].tolist(), q
+            assert scores.tolist() == fscores.tolist(), q
