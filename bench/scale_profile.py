@@ -1,6 +1,7 @@
 """Where a query's time goes on a big index: `python -m bench.scale_profile DATA_DIR CORPUS`.
 
     python -m bench.scale_profile DATA_DIR CORPUS [--per-kind 40] [--slowest 8] [--out FILE]
+        [--against DATA_DIR2 | --code-against CHECKOUT | --pruning | --maxscore]
 
 DATA_DIR is a data directory kept by `python -m bench.scale --keep` (under its --cache, as
 data-N), CORPUS the corpus file the mix is drawn from (corpus-...-0-N.jsonl.gz beside it). Runs
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -151,15 +154,19 @@ def maxscore(data_dir: Path, mix: Sequence[Query]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query]) -> str:
-    """Each request on two indexes, alternately (same load for both): per kind p50/p95 and the
-    median ratio B/A of the same request."""
+def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query], prune_a: bool = True) -> str:
+    """Each request on two indexes (or on one index, with and without two-phase ranking),
+    alternately (same load for both): per kind p50/p95 and the median ratio B/A of the same
+    request."""
     from search.engine import Engine, SearchRequest
 
-    engines = [Engine(a_dir), Engine(b_dir)]
+    engines = [Engine(a_dir, prune=prune_a), Engine(b_dir)]
     for e in engines:
         e.search(SearchRequest(q="hội nghị"))
     docs = [e.doc_count() for e in engines]
+    names = [f"{d:,}" for d in docs]
+    if not prune_a:
+        names = ["full scoring", "two-phase"]
     ms: list[list[float]] = [[], []]
     for i, query in enumerate(mix):
         req = request_of(query)
@@ -169,21 +176,95 @@ def compare(a_dir: Path, b_dir: Path, mix: Sequence[Query]) -> str:
             ms[k].append((time.perf_counter() - t) * 1000)
     for e in engines:
         e.close()
+    title = (
+        f"# {docs[1]:,} documents ({b_dir}) against {docs[0]:,} ({a_dir})"
+        if prune_a
+        else f"# Two-phase top-k against full scoring, {docs[0]:,} documents ({a_dir})"
+    )
+    return table(title, mix, ms, names)
+
+
+# A search process of another checkout: one request (JSON parameters) per line in, ms out.
+_WORKER = """
+import json, sys, time
+from search.engine import Engine, SearchRequest
+from search.params import parse_search_params
+engine = Engine(sys.argv[1], cache_size=0)
+engine.search(SearchRequest(q="hội nghị"))
+print(engine.doc_count(), flush=True)
+for line in sys.stdin:
+    params = json.loads(line)
+    t = time.perf_counter()
+    if "suggest" in params:
+        engine.suggest(params["suggest"])
+    else:
+        engine.search(parse_search_params(params))
+    print((time.perf_counter() - t) * 1000, flush=True)
+"""
+
+
+def suggest_mix(corpus: Path, n: int) -> list[Query]:
+    """n type-ahead prefixes drawn as bench.load draws its /api/suggest requests."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from bench.load_mix import build_mix
+
+    hits = first_articles(corpus, 6000)
+    out = []
+    for r in build_mix(hits, [], n * 20):
+        if r.kind == "suggest" and len(out) < n:
+            out.append(Query("suggest", (("suggest", parse_qs(urlsplit(r.path).query)["q"][0]),)))
+    return out
+
+
+def against_code(data_dir: Path, baseline: Path, mix: Sequence[Query]) -> str:
+    """Each request on the same index in two processes, one running this checkout's code and
+    one the baseline checkout's, alternately (same load for both)."""
+    here = Path(__file__).resolve().parents[1]
+    procs = []
+    for code in (baseline, here):
+        env = dict(os.environ, PYTHONPATH=str(code))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", _WORKER, str(data_dir)], cwd=code, env=env, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )
+        )
+    ms: list[list[float]] = [[], []]
+    try:
+        docs = [int(p.stdout.readline()) for p in procs]  # type: ignore[union-attr]
+        for i, query in enumerate(mix):
+            line = json.dumps(query.as_dict(), ensure_ascii=False) + "\n"
+            for k in (0, 1) if i % 2 == 0 else (1, 0):
+                procs[k].stdin.write(line)  # type: ignore[union-attr]
+                procs[k].stdin.flush()  # type: ignore[union-attr]
+                ms[k].append(float(procs[k].stdout.readline()))  # type: ignore[union-attr]
+    finally:
+        for p in procs:
+            p.stdin.close()  # type: ignore[union-attr]
+            p.wait(timeout=60)
+    title = f"# This code ({here}) against {baseline}, {docs[0]:,} documents ({data_dir})"
+    return table(title, mix, ms, ["baseline", "this code"])
+
+
+def table(title: str, mix: Sequence[Query], ms: list[list[float]], names: list[str]) -> str:
+    """Per kind p50/p95 of two timings of the same requests and their median ratio B/A."""
 
     def pq(values: list[float], q: int) -> float:
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
     lines = [
-        f"# {docs[1]:,} documents ({b_dir}) against {docs[0]:,} ({a_dir})",
+        title,
         "",
-        f"{len(mix)} requests, each run on both indexes one after the other (order alternating),"
-        f" cold result cache; load average at the end {os.getloadavg()[0]:.1f}.",
+        f"{len(mix)} requests, each run on both one after the other (order alternating),"
+        f" cold result cache; load average at the end {os.getloadavg()[0]:.1f}"
+        f" ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
         "",
-        f"| kind | n | p50 / p95 ms at {docs[0]:,} | p50 / p95 ms at {docs[1]:,} | "
+        f"| kind | n | p50 / p95 ms, {names[0]} | p50 / p95 ms, {names[1]} | "
         "median ratio of the same request |",
         "|---|---:|---:|---:|---:|",
     ]
-    for kind in [*KINDS, None]:
+    for kind in [*KINDS, "suggest", None]:
         idx = [i for i, q in enumerate(mix) if kind is None or q.kind == kind]
         if len(idx) < 2:
             continue
@@ -210,6 +291,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a second data directory: time each request on both, interleaved, and compare",
     )
     p.add_argument(
+        "--code-against",
+        type=Path,
+        help="another checkout (e.g. `git worktree add /tmp/base main`): time each request with "
+        "its code and with this one, on the same index, interleaved",
+    )
+    p.add_argument(
+        "--suggest",
+        type=int,
+        default=0,
+        help="with --code-against: also this many /api/suggest prefixes (drawn like bench.load's)",
+    )
+    p.add_argument(
+        "--pruning",
+        action="store_true",
+        help="time each request with full scoring and with two-phase top-k, interleaved",
+    )
+    p.add_argument(
         "--maxscore",
         action="store_true",
         help="how many candidates a MaxScore bound on the body-syllable terms would leave",
@@ -224,8 +322,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out.write_text(md, encoding="utf-8")
         print(md)
         return 0
-    if args.against:
-        md = compare(args.data_dir, args.against, mix)
+    if args.code_against:
+        mix += suggest_mix(args.corpus, args.suggest)
+        md = against_code(args.data_dir, args.code_against, mix)
+        if args.out:
+            args.out.write_text(md, encoding="utf-8")
+        print(md)
+        return 0
+    if args.against or args.pruning:
+        md = compare(args.data_dir, args.against or args.data_dir, mix, not args.pruning)
         if args.out:
             args.out.write_text(md, encoding="utf-8")
         print(md)

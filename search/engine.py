@@ -60,8 +60,10 @@ class Engine:
         cache_size: int = 1024,
         weights: Weights = DEFAULT_WEIGHTS,
         time_limit: float = math.inf,
+        prune: bool = True,
     ) -> None:
         self.data = DataDir(Path(data_dir))
+        self.prune = prune  # two-phase top-k (search.ranking.Ranker.top); False: score all
         self.time_limit = time_limit  # seconds a search may run before SearchTimeout
         self.refresh_interval = refresh_interval
         self.weights = weights
@@ -165,7 +167,7 @@ class Engine:
 
     def _open(self, folder: Path) -> Generation:
         check_version(folder)
-        return Generation(IndexView(folder))
+        return Generation(IndexView(folder), self.prune)
 
     def db(self) -> ArticleDB:
         """This thread's read-only connection to the article database."""
@@ -358,8 +360,8 @@ class Engine:
         except IndexMissing as exc:
             self._empty_or_raise(exc)
             return []
-        with self._lock:
-            return gen.speller().complete(prefix, limit)
+        with self._lock:  # the generation is not retired meanwhile
+            return gen.completer().complete(prefix, limit)
 
     def facets(self) -> Facets:
         """Sites, categories and document types with counts (for the filter menus)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from indexer.articles import LISTED, ArticleDB
 from indexer.whoosh_seam import IndexView
+from search.completion import Completer
 from search.facets import FacetTable
 from search.ranking import PostingsCache, Ranker
 from search.spelling import Speller
@@ -25,13 +26,14 @@ Facets = dict[str, list[tuple[str, int]]]
 class Generation:
     """The searchable state of one index generation (built lazily where it is expensive)."""
 
-    def __init__(self, view: IndexView) -> None:
+    def __init__(self, view: IndexView, prune: bool = True) -> None:
         self.view = view
         self.key = (str(view.folder), view.generation)  # identifies results computed on it
-        self.ranker = Ranker(view, PostingsCache())
+        self.ranker = Ranker(view, PostingsCache(), prune)
         self._lock = threading.Lock()
         self._vocab: Vocabulary | None = None
         self._speller: Speller | None = None
+        self._completer: Completer | None = None
         self._facets: Facets | None = None
         self._facet_table: FacetTable | None = None
 
@@ -41,12 +43,19 @@ class Generation:
             if self._vocab is None:
                 self._vocab = Vocabulary(self.view)
                 self._speller = Speller(self._vocab)
+                self._completer = Completer(self._vocab)
             return self._vocab
 
     def speller(self) -> Speller:
         self.vocabulary()
         assert self._speller is not None
         return self._speller
+
+    def completer(self) -> Completer:
+        """Type-ahead over this generation (what it reads of the pairs is kept with it)."""
+        self.vocabulary()
+        assert self._completer is not None
+        return self._completer
 
     def facets(self, db: ArticleDB) -> Facets:
         """Sites, categories and document types with their article counts."""
@@ -73,7 +82,7 @@ class Generation:
             if reuse and folder == self.view.folder
             else {}
         )
-        fresh = Generation(IndexView(folder, shared))
+        fresh = Generation(IndexView(folder, shared), self.ranker.prune)
         fresh.speller()
         fresh.facet_table()  # the facet ordinals too: no request builds them under the lock
         return fresh

@@ -27,7 +27,12 @@ K1 = 1.2
 B = 0.75
 CACHE_BYTES = 32 * 1024 * 1024  # decoded posting lists kept per index generation, per process
 CACHE_MIN_POSTINGS = 256  # shorter lists cost less to decode than to keep
+DOCSET_BYTES = 32 * 1024 * 1024  # bit sets of frequent terms kept per generation, per process
+DOCSET_SHARE = 64  # a term in 1/64 of the documents or more is kept as a bit set
+PROBE_MAX = 512  # candidates looked up block by block in a list not in the cache
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
+# The body-syllable fields: their terms are in most articles and bounded in two-phase ranking.
+BODY_FIELDS = frozenset({"text", "text_f"})
 
 
 @dataclass
@@ -66,13 +71,49 @@ class PostingsCache:
                 self._bytes -= old.ids.nbytes + old.weights.nbytes
 
 
+class DocSets:
+    """The documents of frequent terms as bit sets, kept per index generation (LRU by bytes).
+
+    A syllable in a sixty-fourth of the articles or more costs 12 bytes a posting decoded and
+    an eighth of a byte per article as a bit set: many times more of the common syllables that
+    every query holds stay matched without decoding their postings again.
+    """
+
+    def __init__(self, limit: int = DOCSET_BYTES) -> None:
+        self.limit = limit
+        self._items: OrderedDict[Term, np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Term) -> np.ndarray | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: Term, bits: np.ndarray) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = bits
+            self._bytes += bits.nbytes
+            while self._bytes > self.limit and self._items:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= old.nbytes
+
+
 class Ranker:
     """Plan execution over one index generation (shared by threads: it holds no cursor)."""
 
-    def __init__(self, view: IndexView, cache: PostingsCache | None = None) -> None:
+    def __init__(
+        self, view: IndexView, cache: PostingsCache | None = None, prune: bool = True
+    ) -> None:
         self.view = view
+        self.prune = prune  # two-phase (MaxScore) top-k; False scores every candidate fully
         self.doc_count = view.doc_count_all
         self.cache = cache if cache is not None else PostingsCache()
+        self.docsets = DocSets()
         self._avg: dict[str, float] = {}
         # time.monotonic() past which a search stops (set by the engine, under its lock).
         self.deadline = math.inf
@@ -93,15 +134,28 @@ class Ranker:
         found = self.view.postings(field, text)
         if len(found.ids) >= CACHE_MIN_POSTINGS:
             self.cache.put(key, found)
+        if len(found.ids) * DOCSET_SHARE >= self.doc_count:
+            mask = np.zeros(self.doc_count, dtype=bool)
+            mask[found.ids] = True
+            self.docsets.put(key, np.packbits(mask))
         return found
+
+    def term_docs(self, field: str, text: str) -> np.ndarray:
+        """Live documents holding the term (from a cached list or bit set when there is one)."""
+        key = (field, text)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit.ids
+        bits = self.docsets.get(key)
+        if bits is not None:
+            return np.flatnonzero(np.unpackbits(bits, count=self.doc_count))
+        return self.postings(field, text).ids
 
     def docs(self, terms: tuple[Term, ...]) -> np.ndarray:
         """Documents holding any of the terms."""
-        arrays = [self.postings(f, t).ids for f, t in terms]
+        arrays = [self.term_docs(f, t) for f, t in terms]
         arrays = [a for a in arrays if len(a)]
-        if not arrays:
-            return _EMPTY_IDS
-        return arrays[0] if len(arrays) == 1 else np.unique(np.concatenate(arrays))
+        return union(arrays, self.doc_count)
 
     def live_docs(self) -> np.ndarray:
         return self.view.live_docs()
@@ -118,18 +172,12 @@ class Ranker:
                 for part in alt:
                     self.check_time()
                     found = self.docs(part)
-                    docs = found if docs is None else np.intersect1d(docs, found, True)
+                    docs = found if docs is None else intersect(docs, found)
                     if not len(docs):
                         break
                 if docs is not None and len(docs):
                     alt_sets.append(docs)
-            if not alt_sets:
-                unit_docs = _EMPTY_IDS
-            elif len(alt_sets) == 1:
-                unit_docs = alt_sets[0]
-            else:
-                unit_docs = np.unique(np.concatenate(alt_sets))
-            unit_sets.append(unit_docs)
+            unit_sets.append(union(alt_sets, self.doc_count))
         if not unit_sets:
             return _EMPTY_IDS
         if require_all:
@@ -138,28 +186,29 @@ class Ranker:
             for other in unit_sets[1:]:
                 if not len(result):
                     break
-                result = np.intersect1d(result, other, True)
+                result = intersect(result, other)
         else:
-            result = np.unique(np.concatenate(unit_sets))
+            result = union(unit_sets, self.doc_count)
         if p.excluded and len(result):
-            result = np.setdiff1d(result, self.docs(p.excluded), True)
+            result = result[~member(self.docs(p.excluded), result)]
         return result
 
-    def requirement_docs(self, req: tuple[Alternative, ...]) -> np.ndarray:
-        """Documents meeting one tier requirement (one of its alternatives: every part)."""
-        sets = []
+    def holds(self, candidates: np.ndarray, req: tuple[Alternative, ...]) -> np.ndarray:
+        """Which candidates meet one tier requirement (one of its alternatives: every part)."""
+        out = np.zeros(len(candidates), dtype=bool)
         for alt in req:
-            docs: np.ndarray | None = None
+            ok = np.ones(len(candidates), dtype=bool)
             for part in alt:
-                found = self.docs(part)
-                docs = found if docs is None else np.intersect1d(docs, found, True)
-                if not len(docs):
+                found = np.zeros(len(candidates), dtype=bool)
+                for field, text in part:
+                    ids = self.term_docs(field, text)
+                    if len(ids):
+                        found |= member(ids, candidates)
+                ok &= found
+                if not ok.any():
                     break
-            if docs is not None and len(docs):
-                sets.append(docs)
-        if not sets:
-            return _EMPTY_IDS
-        return sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
+            out |= ok
+        return out
 
     def tiers(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
         """Each candidate's tier (search.tiers): len(p.tiers) for the best, 0 for none."""
@@ -167,7 +216,7 @@ class Ranker:
         for value, tier in enumerate(reversed(p.tiers), 1):
             ok = np.ones(len(candidates), dtype=bool)
             for req in tier:
-                ok &= np.isin(candidates, self.requirement_docs(req), assume_unique=True)
+                ok &= self.holds(candidates, req)
                 if not ok.any():
                     break
             level[ok] = value
@@ -180,7 +229,7 @@ class Ranker:
         result: np.ndarray | None = None
         for term in terms:
             found = self.docs((term,))
-            result = found if result is None else np.intersect1d(result, found, True)
+            result = found if result is None else intersect(result, found)
         if date_from is not None or date_to is not None:
             dates = self.view.dates()
             ok = dates != 0
@@ -189,7 +238,7 @@ class Ranker:
             if date_to is not None:
                 ok &= dates <= date_value(date_to)
             ok_docs = np.flatnonzero(ok & self.view.live).astype(np.int64)
-            result = ok_docs if result is None else np.intersect1d(result, ok_docs, True)
+            result = ok_docs if result is None else intersect(result, ok_docs)
         return result
 
     # -- scoring --------------------------------------------------------------------------------
@@ -202,28 +251,108 @@ class Ranker:
             self._avg[field] = avg = avg or 1.0
         return avg
 
-    def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
-        """BM25F of each candidate over the plan's scoring terms (weights as query boosts)."""
-        scores = np.zeros(len(candidates), dtype=np.float32)
+    def _term_part(
+        self, field: str, text: str, candidates: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Where a term's documents are among the (sorted) candidates, and the BM25F part each
+        gets from it (unweighted); None when no candidate holds the term.
+
+        A short candidate list is looked up in the posting list, a long one the other way round:
+        either way each candidate's part is the same number (the arithmetic is per element).
+        """
         if not len(candidates):
-            return scores
-        n = self.doc_count
-        for field, text, weight in p.scoring:
-            self.check_time()
+            return None
+        key = (field, text)
+        if len(candidates) <= PROBE_MAX and self.cache.get(key) is None:
+            # A few candidates (two-phase ranking's): read only the blocks that can hold them.
+            ids, tf, df = self.view.postings_at(field, text, candidates)
+        else:
             ids, tf, df = self.postings(field, text)
-            if not len(ids):
-                continue
+        if not len(ids):
+            return None
+        if len(candidates) < len(ids):
+            at = np.searchsorted(ids, candidates)
+            at[at == len(ids)] = 0
+            found = ids[at] == candidates
+            if not found.any():
+                return None
+            pos, docs, t = np.flatnonzero(found), candidates[found], tf[at[found]]
+        else:
             pos = np.searchsorted(candidates, ids)
             pos[pos == len(candidates)] = 0
             hit = candidates[pos] == ids
             if not hit.any():
-                continue
-            idf = math.log(n / (df + 1)) + 1.0
-            t = tf[hit]
-            dl = self.view.lengths(field)[ids[hit]]
-            part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
-            np.add.at(scores, pos[hit], weight * part)
+                return None
+            pos, docs, t = pos[hit], ids[hit], tf[hit]
+        idf = math.log(self.doc_count / (df + 1)) + 1.0
+        dl = self.view.lengths(field)[docs]
+        part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
+        return pos, part
+
+    def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
+        """BM25F of each candidate over the plan's scoring terms (weights as query boosts).
+
+        The body-syllable terms are added last (in plan order, like the others): two-phase
+        ranking adds them to its partial scores in the same order, so both give the same float.
+        """
+        rest = tuple(t for t in p.scoring if t[0] not in BODY_FIELDS)
+        body = tuple(t for t in p.scoring if t[0] in BODY_FIELDS)
+        return self._score(candidates, body, self._score(candidates, rest))
+
+    def _score(
+        self,
+        candidates: np.ndarray,
+        scoring: tuple[tuple[str, str, float], ...],
+        scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """`scores` (zeros when None) plus each term's part, term after term."""
+        if scores is None:
+            scores = np.zeros(len(candidates), dtype=np.float32)
+        for field, text, weight in scoring:
+            self.check_time()
+            found = self._term_part(field, text, candidates)
+            if found is not None:
+                np.add.at(scores, found[0], weight * found[1])
         return scores
+
+    def bound(self, field: str, text: str, weight: float) -> float:
+        """The most a term can add to a score: weight × idf × (k1 + 1) (tf / (tf + k1 × norm)
+        is below 1 for any frequency and length)."""
+        df = self.view.doc_frequency(field, text)
+        return weight * (math.log(self.doc_count / (df + 1)) + 1.0) * (K1 + 1) if df else 0.0
+
+    def top(self, candidates: np.ndarray, p: Plan, need: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `need` best candidates (best tier, highest score, lowest docnum), in order, with
+        their scores: what scoring every candidate on every term would give, computed in two
+        phases (MaxScore).
+
+        The body-syllable terms (BODY_FIELDS) hold nine postings in ten of a query yet decide
+        little: every candidate is scored on the other terms, the best `need` of them fully,
+        and the body terms are then evaluated only for candidates whose partial score plus the
+        most the body terms can add still reaches the `need`-th best full score.
+        """
+        level = self.tiers(candidates, p)
+        body = tuple(t for t in p.scoring if t[0] in BODY_FIELDS)
+        rest = tuple(t for t in p.scoring if t[0] not in BODY_FIELDS)
+        partial = self._score(candidates, rest)
+        if not self.prune or not body or need >= len(candidates):
+            scores = self._score(candidates, body, partial)
+            pick = best(candidates, level, scores, need)
+            return pick, scores[pick]
+        first = np.sort(best(candidates, level, partial, need))  # scored in docnum order
+        exact = self._score(candidates[first], body, partial[first])
+        order = best(candidates[first], level[first], exact, need)
+        floor_level, floor = int(level[first[order[-1]]]), float(exact[order[-1]])
+        reach = sum(self.bound(*t) for t in body)
+        slack = 1e-4 * (abs(floor) + reach + 1.0)  # float32 sums against a float64 bound
+        alive = (level > floor_level) | (
+            (level == floor_level) & (partial.astype(np.float64) + reach >= floor - slack)
+        )
+        alive[first] = True
+        survivors = np.flatnonzero(alive)
+        scores = self._score(candidates[survivors], body, partial[survivors])
+        pick = best(candidates[survivors], level[survivors], scores, need)
+        return survivors[pick], scores[pick]
 
     def rank(
         self, candidates: np.ndarray, p: Plan | None, offset: int, size: int, sort: str
@@ -234,16 +363,74 @@ class Ranker:
             return Ranked([], [], total)
         need = min(total, offset + size)
         if sort == "relevance" and p is not None:
-            scores = self.score(candidates, p)
             # Best tier first, then highest score; equal scores in index order (stable pages).
-            key = self.tiers(candidates, p) * (float(scores.max(initial=0.0)) + 1.0) + scores
-            top = np.argpartition(-key, need - 1)[:need] if need < total else np.arange(total)
-            top = top[np.lexsort((candidates[top], -key[top]))]
-            page = top[offset:need]
+            top, scores = self.top(candidates, p, need)
             return Ranked(
-                [int(d) for d in candidates[page]], [float(s) for s in scores[page]], total
+                [int(d) for d in candidates[top[offset:]]],
+                [float(s) for s in scores[offset:]],
+                total,
             )
         dates = self.view.dates()[candidates]
         keys = -dates if sort != "oldest" else np.where(dates == 0, np.iinfo(np.int64).max, dates)
         order = np.lexsort((candidates, keys))[offset:need]
         return Ranked([int(d) for d in candidates[order]], [None] * len(order), total)
+
+
+def best(docs: np.ndarray, level: np.ndarray, scores: np.ndarray, need: int) -> np.ndarray:
+    """Positions of the `need` best documents, best first: highest level, then highest score,
+    then lowest docnum (exact comparisons, no combined key that could round)."""
+    n = len(docs)
+    if need >= n:
+        return np.lexsort((docs, -scores, -level))
+    if need <= 0:
+        return np.zeros(0, dtype=np.int64)
+    # The level of the need-th best: every document above it is in, those at it compete on score.
+    kth_level = -np.partition(-level, need - 1)[need - 1]
+    above = np.flatnonzero(level > kth_level)
+    at = np.flatnonzero(level == kth_level)
+    left = need - len(above)
+    if left < len(at):
+        floor = -np.partition(-scores[at], left - 1)[left - 1]
+        at = at[scores[at] >= floor]  # ties at the floor are ordered by docnum below
+    pick = np.concatenate((above, at))
+    pick = pick[np.lexsort((docs[pick], -scores[pick], -level[pick]))]
+    return pick[:need]
+
+
+def member(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Which of `docs` are in `ids` (both sorted, unique): the shorter looked up in the longer."""
+    if not len(ids) or not len(docs):
+        return np.zeros(len(docs), dtype=bool)
+    if len(docs) <= len(ids):
+        at = np.searchsorted(ids, docs)
+        at[at == len(ids)] = 0
+        found: np.ndarray = ids[at] == docs
+        return found
+    pos = np.searchsorted(docs, ids)
+    pos[pos == len(docs)] = 0
+    out = np.zeros(len(docs), dtype=bool)
+    out[pos[docs[pos] == ids]] = True
+    return out
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted docnums in both a and b (sorted, unique), without sorting them again."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    both: np.ndarray = small[member(large, small)]
+    return both
+
+
+def union(arrays: list[np.ndarray], size: int) -> np.ndarray:
+    """The sorted docnums in any of the arrays (each sorted, unique; docnums below `size`):
+    marked in a mask of the index when they are many, rather than sorted together."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return _EMPTY_IDS
+    if len(arrays) == 1:
+        return arrays[0]
+    if sum(len(a) for a in arrays) * 16 < size:
+        return np.unique(np.concatenate(arrays))
+    mask = np.zeros(size, dtype=bool)
+    for a in arrays:
+        mask[a] = True
+    return np.flatnonzero(mask)

@@ -5,7 +5,7 @@
   (weighted more) bigram frequencies, by dynamic programming over the candidates.
 - Typos: a syllable absent from the folded vocabulary is replaced by its most frequent neighbour
   at edit distance one.
-- Completions: the last, partly typed word is completed from title bigrams, then title words.
+- Completions: search.completion (abbreviations and numbers shown as written(), below).
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from indexer.lexicon import abbreviations, syllables
 from indexer.text import canonical, fold, has_diacritics, spans
 from search.query import ParsedQuery
 from search.vocab import FUNCTION_SYLLABLES, Vocabulary
-
-SCAN = 3000  # most terms read per prefix lookup
-CONTINUE_SHARE = 0.6  # a completion goes on to the next syllable when it follows this often
 
 
 @cache
@@ -68,7 +65,6 @@ class Speller:
         self.forms = vocab.forms
         self.folded_df = vocab.folded_df
         self.unigram_df = vocab.unigram_df
-        self._next: dict[str, str | None] = {}
 
     def _correct(self, folded: str) -> str:
         # Syllables are at most 7 letters: longer tokens are names or noise, not typos.
@@ -154,86 +150,3 @@ class Speller:
                 return None
             out[i : i + 2] = likely[0].split(" ")
         return " ".join(out) if out != list(run) else None
-
-    def _followers(self, first: str, second_prefix: str, limit: int) -> list[tuple[int, str]]:
-        """Bigrams 'first x' in the index with fold(x) starting like second_prefix, by frequency."""
-        want = fold(second_prefix)
-        found = []
-        for term, df in self.view.terms("text_bi", f"{first} ", SCAN):
-            second = term.split(" ", 1)[1]
-            if fold(second).startswith(want) and (
-                not has_diacritics(second_prefix) or second.startswith(second_prefix)
-            ):
-                found.append((df, second))
-        return sorted(found, reverse=True)[:limit]
-
-    def _continuation(self, word: str) -> str | None:
-        """The syllable that nearly always follows `word` ('thành' → 'phố'), if one does."""
-        if word not in self._next:
-            found = self.view.terms("text_bi", f"{word} ", SCAN)
-            total = sum(df for _, df in found)
-            df, term = max(((df, t) for t, df in found), default=(0, ""))
-            second = term.split(" ", 1)[-1]
-            strong = total >= 3 and df >= CONTINUE_SHARE * total
-            self._next[word] = second if strong and second not in FUNCTION_SYLLABLES else None
-        return self._next[word]
-
-    def _finish(self, words: str) -> str | None:
-        """A completion as offered: whole words, never ending on a function word, abbreviations
-        and document numbers as written (None: not worth offering)."""
-        toks = words.split(" ")
-        if len(toks) > 1 and toks[-1] in FUNCTION_SYLLABLES:
-            return None
-        nxt = self._continuation(toks[-1]) if toks[-1].isalpha() else None
-        if nxt is not None and len(toks) < 3:
-            toks.append(nxt)
-        return " ".join(written(t) for t in toks)
-
-    def complete(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions of a partly typed query: the last word, and the word after it."""
-        canon = canonical(prefix)
-        sp = spans(canon)
-        if not sp or not canon.strip() or canon[-1].isspace() or limit <= 0:
-            return []
-        last = sp[-1]
-        prev = sp[-2] if len(sp) > 1 and sp[-2].clause == last.clause else None
-        scored: dict[str, int] = {}
-
-        def firsts(word: str) -> list[str]:
-            if has_diacritics(word):
-                return [word]
-            return self.forms.get(fold(word), [word])[:3]
-
-        if prev is not None:
-            head = prefix[: prev.start].strip()
-            typed = prefix[prev.start : prev.end]
-            for first in firsts(prev.text):
-                shown = typed if first == prev.text else first  # keep 'UBND' as typed
-                for df, second in self._followers(first, last.text, limit):
-                    scored[f"{shown} {second}"] = max(scored.get(f"{shown} {second}", 0), df)
-        else:
-            head = prefix[: last.start].strip()
-            words = sorted(
-                (
-                    (self.folded_df.get(t, 0), t)
-                    for t, _ in self.view.terms("text_f", fold(last.text), SCAN)
-                ),
-                reverse=True,
-            )[:3]
-            for _, folded in words:
-                for word in self.forms.get(folded, [])[:2]:
-                    if has_diacritics(last.text) and not word.startswith(last.text):
-                        continue
-                    scored[word] = self.unigram_df.get(word, 0)
-                    for df, second in self._followers(word, "", 3):
-                        scored[f"{word} {second}"] = df
-        best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
-        out = []
-        for words_, _ in best:
-            finished = self._finish(words_)
-            if finished is None:
-                continue
-            full = f"{head} {finished}".strip()
-            if canonical(full) != canon.strip() and full not in out:
-                out.append(full)
-        return out[:limit]

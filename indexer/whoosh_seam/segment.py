@@ -18,7 +18,13 @@ from whoosh.util.times import datetime_to_long
 
 from indexer.errors import IndexFormatError
 from indexer.whoosh_seam.files import SegmentFiles
-from indexer.whoosh_seam.terms import EMPTY_IDS, EMPTY_WEIGHTS, TermTable, read_postings
+from indexer.whoosh_seam.terms import (
+    EMPTY_IDS,
+    EMPTY_WEIGHTS,
+    TermTable,
+    read_postings,
+    read_postings_at,
+)
 
 TERMS_EXT = ".trm"  # whoosh3 W3Codec.TERMS_EXT
 POSTINGS_EXT = ".pst"  # W3Codec.POSTS_EXT
@@ -74,6 +80,18 @@ class SegmentData:
                 f"{field}:{text!r} has {len(ids)} postings, doc frequency {info.doc_frequency}"
             )
         return ids, weights, info.doc_frequency
+
+    def postings_at(
+        self, field: str, text: str, docs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Which of `docs` (local, sorted) hold a term, their weights, its doc frequency:
+        only the blocks of the posting list that can hold them are decoded."""
+        key = self.table.key(field, self.schema[field].to_bytes(text))
+        info = None if key is None else self.table.info(key)
+        if info is None:
+            return np.zeros(len(docs), dtype=bool), EMPTY_WEIGHTS, 0
+        found, weights = read_postings_at(info, self._postings, docs)
+        return found, weights, info.doc_frequency
 
     def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
         """The doc frequency of each term of one field in this segment."""

@@ -44,6 +44,7 @@ _SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
 _DF = struct.Struct("!I")  # the doc frequency, 5 bytes into a terminfo
 _PEEK = 96  # bytes read past a key: the terminfo, or most of an inlined list
 _SWEEP = 1 << 18  # bytes read at a time when listing terms
+_FIRST_SWEEP = 1 << 13  # the first read of a prefix's listing
 _ORDER_TYPES = {"B": "u1", "H": ">u2", "i": ">i4", "I": ">u4", "q": ">i8"}
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -212,13 +213,17 @@ class TermTable:
             end = self._first_at_least((num + 1).to_bytes(2, "big"))
         out: list[tuple[bytes, int]] = []
         buf, off = b"", 0
+        # A prefix usually holds few terms: read a little first, more as the listing goes on.
+        sweep = _SWEEP if not prefix and limit < 0 else _FIRST_SWEEP
         while pos < end:
             if off + _LENGTHS.size > len(buf):
-                buf, off = buf[off:] + self.part.read(pos + len(buf) - off, _SWEEP), 0
+                buf, off = buf[off:] + self.part.read(pos + len(buf) - off, sweep), 0
+                sweep = min(sweep * 4, _SWEEP)
             keylen, vallen = _LENGTHS.unpack_from(buf, off)
             size = _LENGTHS.size + keylen + vallen
             if off + size > len(buf):
-                more = max(_SWEEP, size)
+                more = max(sweep, size)
+                sweep = min(sweep * 4, _SWEEP)
                 buf, off = buf[off:] + self.part.read(pos + len(buf) - off, more), 0
                 if size > len(buf):
                     raise IndexFormatError(f"{self.part.name}: an entry runs past the data")
@@ -250,33 +255,116 @@ def read_postings(info: TermInfo, postings: Part) -> tuple[np.ndarray, np.ndarra
     if info.inlined is not None:
         inlined_ids, inlined_weights = info.inlined
         return np.asarray(inlined_ids, dtype=np.int64), np.asarray(inlined_weights, np.float32)
+    blocks = _blocks(info, postings)
+    parts = [_decode(raw, count, compression, postings.name) for raw, count, _, compression in
+             blocks]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def read_postings_at(
+    info: TermInfo, postings: Part, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of `docs` (segment-local, sorted) hold the term, and their weights: only the
+    blocks whose range of ids can hold one of them are decoded."""
+    found = np.zeros(len(docs), dtype=bool)
+    weights = np.zeros(len(docs), dtype=np.float32)
+    if info.inlined is not None:
+        spans = [(b"", 0, 0, 0)]
+        which = np.zeros(len(docs), dtype=np.int64)
+    else:
+        spans = _blocks(info, postings)
+        last_ids = np.array([s[2] for s in spans], dtype=np.int64)
+        which = np.searchsorted(last_ids, docs)  # the block that would hold each doc
+    for i in np.unique(which[which < len(spans)]).tolist():
+        raw, count, _, compression = spans[i]
+        ids, w = (read_postings(info, postings) if info.inlined is not None
+                  else _decode(raw, count, compression, postings.name))
+        sel = np.flatnonzero(which == i)
+        at = np.searchsorted(ids, docs[sel])
+        at[at == len(ids)] = 0
+        hit = ids[at] == docs[sel]
+        found[sel[hit]] = True
+        weights[sel[hit]] = w[at[hit]]
+    return found, weights[found]
+
+
+def _blocks(info: TermInfo, postings: Part) -> list[tuple[bytes, int, int, int]]:
+    """The blocks of a posting list: (data, count, last id, compression), not decoded."""
     buf = postings.read(info.offset, info.length)
     if buf[:4] != POSTINGS_MAGIC:
         raise IndexFormatError(f"{postings.name}: no posting list at {info.offset}")
-    id_parts: list[np.ndarray] = []
-    w_parts: list[np.ndarray] = []
+    out = []
     pos, last = 4, False
     while not last:
         (length,) = _INT.unpack_from(buf, pos)
         last = length < 0
         start, end = pos + 4, pos + 4 + abs(length)
         header = io.BytesIO(buf[start : min(end, start + 256)])
-        count, _, _, compression, _, _ = pickle.Unpickler(header).load()
-        data = buf[start + header.tell() : end]
-        deltas, w_d = pickle.loads(zlib.decompress(data) if compression else data)[:2]
-        ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # ids are delta-encoded
-        if len(ids) != count:
-            raise IndexFormatError(f"{postings.name}: a block of {len(ids)} ids says {count}")
-        id_parts.append(ids)
-        if w_d is None:  # every weight 1.0
-            w_parts.append(np.ones(len(ids), dtype=np.float32))
-        elif isinstance(w_d, float):  # every weight the same
-            w_parts.append(np.full(len(ids), w_d, dtype=np.float32))
-        else:
-            w_parts.append(np.asarray(w_d, dtype=np.float32))
+        count, last_id, _, compression, _, _ = pickle.Unpickler(header).load()
+        out.append((buf[start + header.tell() : end], count, last_id, compression))
         pos = end
         if pos > len(buf):
             raise IndexFormatError(f"{postings.name}: a block runs past its posting list")
-    if len(id_parts) == 1:
-        return id_parts[0], w_parts[0]
-    return np.concatenate(id_parts), np.concatenate(w_parts)
+    return out
+
+
+def _decode(data: bytes, count: int, compression: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Local docnums and weights of one block."""
+    raw = zlib.decompress(data) if compression else data
+    plain = _plain_block(raw, count)
+    if plain is not None:
+        return np.cumsum(plain[0], dtype=np.int64), plain[1]
+    deltas, w_d = pickle.loads(raw)[:2]
+    ids = np.cumsum(np.asarray(deltas, dtype=np.int64))  # ids are delta-encoded
+    if len(ids) != count:
+        raise IndexFormatError(f"{where}: a block of {len(ids)} ids says {count}")
+    if w_d is None:  # every weight 1.0
+        return ids, np.ones(len(ids), dtype=np.float32)
+    if isinstance(w_d, float):  # every weight the same
+        return ids, np.full(len(ids), w_d, dtype=np.float32)
+    return ids, np.asarray(w_d, dtype=np.float32)
+
+
+# Opcodes of the pickle (protocol 2) of a block's (delta ids, weights, values): '(' marks a tuple,
+# 't' closes it, 'q'/'r' memoize it; K and M are 1- and 2-byte unsigned ints, G a float64.
+_TUPLE_START = b"\x80\x02("
+_CLOSE, _PUT, _LONG_PUT, _MARK = ord("t"), ord("q"), ord("r"), ord("(")
+_INTS = ((ord("K"), 1, np.dtype(np.uint8)), (ord("M"), 2, np.dtype("<u2")))
+_FLOAT = ord("G")
+
+
+def _plain_block(raw: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Delta ids and weights of a block read straight from its pickle, when the ids are all
+    one-byte or all two-byte ints and the weights a tuple of floats (common terms' blocks: the
+    long lists); None for any other layout (pickle reads those).
+
+    Each check is on the opcode every item must start with at its fixed stride: a block with
+    one item of another width fails it there, so a wrong layout is never read as this one.
+    """
+    if count <= 0 or not raw.startswith(_TUPLE_START):
+        return None
+    b = np.frombuffer(raw, dtype=np.uint8)
+    for op, width, dtype in _INTS:
+        step = width + 1
+        end = 3 + step * count
+        if len(b) > end and b[end] == _CLOSE and (b[3:end:step] == op).all():
+            deltas = np.ndarray((count,), dtype=dtype, buffer=raw, offset=4, strides=(step,))
+            break
+    else:
+        return None
+    pos = end + 1
+    if len(b) > pos + 5 and b[pos] == _PUT:
+        pos += 2
+    elif len(b) > pos + 5 and b[pos] == _LONG_PUT:
+        pos += 5
+    else:
+        return None
+    wend = pos + 1 + 9 * count
+    if b[pos] != _MARK or len(b) <= wend or b[wend] != _CLOSE:
+        return None
+    if not (b[pos + 1 : wend : 9] == _FLOAT).all():
+        return None
+    weights = np.ndarray((count,), dtype=">f8", buffer=raw, offset=pos + 2, strides=(9,))
+    return deltas, weights.astype(np.float32)

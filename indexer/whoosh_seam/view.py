@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from whoosh.fields import FieldType
 from whoosh.filedb.filetables import FileFormatError
 
 from indexer.errors import IndexFormatError, IndexMissing
@@ -116,6 +117,30 @@ class IndexView:
             return Postings(id_parts[0], w_parts[0], df)
         return Postings(np.concatenate(id_parts), np.concatenate(w_parts), df)
 
+    def postings_at(self, field: str, text: str, docs: np.ndarray) -> Postings:
+        """The term's postings among `docs` (global docnums, sorted, live): the same as
+        postings() restricted to them, reading only the blocks that can hold them."""
+        self._check_field(field)
+        id_parts, w_parts, df = [], [], 0
+        cuts = np.searchsorted(docs, [*self.bases[1:], self.doc_count_all])
+        lo = 0
+        for seg, base, hi in zip(self.segments, self.bases, cuts.tolist(), strict=True):
+            local = docs[lo:hi] - base
+            lo = hi
+            if not len(local):
+                df += seg.doc_frequencies(field, [text])[0]
+                continue
+            found, weights, seg_df = seg.postings_at(field, text, local)
+            df += seg_df
+            if found.any():
+                id_parts.append(local[found] + base)
+                w_parts.append(weights)
+        if not id_parts:
+            return Postings(EMPTY_IDS, EMPTY_WEIGHTS, df)
+        if len(id_parts) == 1:
+            return Postings(id_parts[0], w_parts[0], df)
+        return Postings(np.concatenate(id_parts), np.concatenate(w_parts), df)
+
     def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
         """Whoosh's doc frequency of each term (0 when absent), looked up in memory."""
         self._check_field(field)
@@ -173,7 +198,11 @@ class IndexView:
         for items in per_segment:
             for term, df in items:
                 merged[term] = merged.get(term, 0) + df
-        order = sorted(merged, key=lambda t: self.schema[field].to_bytes(t))
+        to_bytes = self.schema[field].to_bytes
+        # UTF-8 orders text like its code points: sort the strings themselves when that is the
+        # field's encoding (the vocabulary lists every term of 'text' at each generation).
+        plain = getattr(to_bytes, "__func__", None) is FieldType.to_bytes
+        order = sorted(merged) if plain else sorted(merged, key=to_bytes)
         return [(t, merged[t]) for t in (order if limit < 0 else order[:limit])]
 
     def close(self) -> None:
