@@ -14,9 +14,10 @@ from pathlib import Path
 
 from indexer.articles import LISTED, ArticleDB
 from indexer.whoosh_seam import IndexView
+from search.caches import PostingsCache
 from search.completion import Completer
 from search.facets import FacetTable
-from search.ranking import PostingsCache, Ranker
+from search.ranking import Ranker
 from search.spelling import Speller
 from search.vocab import Vocabulary
 

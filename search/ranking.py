@@ -11,24 +11,19 @@ the plan's weights as query boosts; tests/indexer/test_whoosh_seam.py compares t
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from indexer.whoosh_seam import IndexView, Postings, date_value
+from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, DocSets, PostingsCache
 from search.errors import SearchTimeout
 from search.query import Alternative, Plan, Term
 
 K1 = 1.2
 B = 0.75
-CACHE_BYTES = 32 * 1024 * 1024  # decoded posting lists kept per index generation, per process
-CACHE_MIN_POSTINGS = 256  # shorter lists cost less to decode than to keep
-DOCSET_BYTES = 32 * 1024 * 1024  # bit sets of frequent terms kept per generation, per process
-DOCSET_SHARE = 64  # a term in 1/64 of the documents or more is kept as a bit set
 PROBE_MAX = 512  # candidates looked up block by block in a list not in the cache
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 # The body-syllable fields: their terms are in most articles and bounded in two-phase ranking.
@@ -42,65 +37,6 @@ class Ranked:
     docnums: list[int]
     scores: list[float | None]
     total: int
-
-
-class PostingsCache:
-    """Decoded long posting lists of one index generation, shared by threads (LRU by bytes)."""
-
-    def __init__(self, limit: int = CACHE_BYTES) -> None:
-        self.limit = limit
-        self._items: OrderedDict[Term, Postings] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Term) -> Postings | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: Term, value: Postings) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = value
-            self._bytes += value.ids.nbytes + value.weights.nbytes
-            while self._bytes > self.limit and self._items:
-                _, old = self._items.popitem(last=False)
-                self._bytes -= old.ids.nbytes + old.weights.nbytes
-
-
-class DocSets:
-    """The documents of frequent terms as bit sets, kept per index generation (LRU by bytes).
-
-    A syllable in a sixty-fourth of the articles or more costs 12 bytes a posting decoded and
-    an eighth of a byte per article as a bit set: many times more of the common syllables that
-    every query holds stay matched without decoding their postings again.
-    """
-
-    def __init__(self, limit: int = DOCSET_BYTES) -> None:
-        self.limit = limit
-        self._items: OrderedDict[Term, np.ndarray] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Term) -> np.ndarray | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: Term, bits: np.ndarray) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = bits
-            self._bytes += bits.nbytes
-            while self._bytes > self.limit and self._items:
-                _, old = self._items.popitem(last=False)
-                self._bytes -= old.nbytes
 
 
 class Ranker:

@@ -26,11 +26,10 @@ from indexer.whoosh_seam import terms as terms_module
 from indexer.whoosh_seam.files import Part
 from indexer.whoosh_seam.terms import TermInfo, _plain_block, read_postings, read_postings_at
 from search import query as qb
+from search.caches import DOCSET_SHARE, PostingsCache
 from search.engine import Engine
 from search.ranking import (
     BODY_FIELDS,
-    DOCSET_SHARE,
-    PostingsCache,
     Ranker,
     best,
     intersect,
