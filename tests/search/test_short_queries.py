@@ -201,3 +201,27 @@ def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None
         assert res.showing is None
     finally:
         engine.close()
+
+
+NHIEU_TRUONG = "vntc-test-XH_VNE_T__6471"  # title 'Nhiều trường mầm non …', body 'trường hợp' apart
+
+
+@pytest.mark.parametrize("q", ["nhiều trường hợp", "nhieu truong hop"])
+def test_three_syllables_rank_the_whole_phrase_first(engine: Engine, q: str) -> None:
+    # The title holds 'nhiều trường' and the body 'trường hợp': every pair, not the phrase.
+    assert "nhiều trường hợp" not in text_of(engine, NHIEU_TRUONG)
+    ids = [h.id for h in search(engine, q).hits]
+    assert NHIEU_TRUONG in ids
+    holding = [i for i in ids if "nhiều trường hợp" in text_of(engine, i)]
+    assert len(holding) >= 2
+    assert ids[: len(holding)] == holding  # every article holding the phrase comes first
+
+
+def test_phrase_order_pages_agree(engine: Engine) -> None:
+    whole = [h.id for h in engine.search(SearchRequest(q="nhieu truong hop", size=10)).hits]
+    pages = [
+        h.id
+        for page in (1, 2)
+        for h in engine.search(SearchRequest(q="nhieu truong hop", size=5, page=page)).hits
+    ]
+    assert pages == whole and len(whole) == 10
