@@ -23,11 +23,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
-from functools import cache, lru_cache
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from indexer.text import CLAUSE_BREAK_RE, canonical, fold
+from indexer.text import CLAUSE_BREAK_RE, canonical, fold, fold_lower
 
 if TYPE_CHECKING:
     from search.query import ParsedQuery
@@ -48,51 +47,32 @@ def runs_of(pq: ParsedQuery) -> tuple[tuple[str, ...], ...]:
     return pq.runs if max(map(len, pq.runs)) == LONGEST else ()
 
 
-# The marks of Vietnamese letters: grave, acute, tilde, hook, dot below; circumflex, breve, horn.
-_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
+_MARK = re.compile("[\u0300-\u036f]")  # combining marks left in text NFC cannot compose
 
 
-@cache
-def _letters() -> dict[str, str]:
-    """Each ASCII letter → the Vietnamese letters folding to it, both cases ('d' → 'DdĐđ')."""
-    out: dict[str, set[str]] = {}
-    for cp in range(0x41, 0x1EFF + 1):
-        ch = chr(cp)
-        parts = unicodedata.normalize("NFD", ch)
-        base, marks = parts[0], set(parts[1:])
-        if ch.isalpha() and base.isascii() and marks <= _MARKS and len(parts) <= 3:
-            out.setdefault(base.lower(), set()).add(ch)
-    out["d"].update("đĐ")
-    return {k: "".join(sorted(v)) for k, v in out.items()}
+def _word(folded: str) -> re.Pattern[str]:
+    """A folded syllable or run ending a word; _whole_words checks the start (a lookbehind first
+    would keep the regular expression engine from skipping ahead to the literal)."""
+    return re.compile(folded + r"(?![^\W_])")
 
 
-def _any_accenting(syllable: str) -> str:
-    """A pattern matching the syllable with any diacritics, in any case, in NFC text."""
-    letters = _letters()
-    return "".join(
-        f"[{letters[c]}]" if c in letters else re.escape(c) for c in fold(syllable).lower()
-    )
-
-
-@lru_cache(maxsize=256)
-def _word(pattern: str) -> re.Pattern[str]:
-    """The pattern as whole words; the start is checked by _starts_word (a lookbehind first
-    would stop the regular expression engine skipping ahead to the first letter's set)."""
-    return re.compile(pattern + r"(?![^\W_])")
-
-
-def _starts_word(text: str, m: re.Match[str]) -> bool:
-    start = m.start()
-    return not start or not text[start - 1].isalnum()
+def _whole_words(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+    for m in pattern.finditer(folded):
+        if not m.start() or not folded[m.start() - 1].isalnum():
+            yield m
 
 
 class Phrases:
-    """The runs of one query, compiled once, and the level of a text (see the module doc)."""
+    """The runs of one query, compiled once, and the level of a text (see the module doc).
+
+    Texts are searched folded (fold_lower keeps the length of NFC text, so a match's offsets
+    point into the text as written), then each match is checked against the diacritics typed.
+    """
 
     def __init__(self, runs: Sequence[tuple[str, ...]]) -> None:
         self.runs = [tuple(canonical(t) for t in run) for run in runs]
-        self._whole = [_word(_GAP.join(map(_any_accenting, run))) for run in self.runs]
-        self._words = {t: _word(_any_accenting(t)) for run in self.runs for t in run}
+        self._whole = [_word(_GAP.join(re.escape(fold(t)) for t in run)) for run in self.runs]
+        self._words = {t: _word(re.escape(fold(t))) for run in self.runs for t in run}
 
     @staticmethod
     def _as_typed(typed: str, written: str) -> bool:
@@ -103,36 +83,38 @@ class Phrases:
         """3: every run whole as meant, 2: whole, 1: within one clause; 0: none of these."""
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
-        whole = [self._whole_in(text, i) for i in range(len(self.runs))]
+        folded = fold_lower(text)
+        if len(folded) != len(text):
+            text = _MARK.sub("", text)
+            folded = fold_lower(text)
+        whole = [self._whole_in(text, folded, i) for i in range(len(self.runs))]
         if all(whole):
             return 3 if all(w == 2 for w in whole) else 2
-        breaks = [m.start() for m in CLAUSE_BREAK_RE.finditer(text)]
-        return 1 if all(self._clause_in(text, run, breaks) for run in self.runs) else 0
+        breaks = [m.start() for m in CLAUSE_BREAK_RE.finditer(folded)]
+        return 1 if all(self._clause_in(text, folded, run, breaks) for run in self.runs) else 0
 
-    def _whole_in(self, text: str, i: int) -> int:
+    def _whole_in(self, text: str, folded: str, i: int) -> int:
         """2: the run whole as meant; 1: only written without diacritics as typed; 0: no."""
         run = self.runs[i]
         unaccented = fold(" ".join(run)) == " ".join(run)
         found = 0
-        for m in self._whole[i].finditer(text):
-            if not _starts_word(text, m):
-                continue
-            written = canonical(m.group(0)).split()
+        for m in _whole_words(self._whole[i], folded):
+            written = canonical(text[m.start() : m.end()]).split()
             if len(written) == len(run) and all(map(self._as_typed, run, written)):
                 if not unaccented or written != list(run):
                     return 2
                 found = 1
         return found
 
-    def _clause_in(self, text: str, run: tuple[str, ...], breaks: list[int]) -> bool:
+    def _clause_in(self, text: str, folded: str, run: tuple[str, ...], breaks: list[int]) -> bool:
         """Some clause holds every syllable of the run (as typed)."""
         clauses: set[int] | None = None
         for typed in run:
             any_accenting = typed == fold(typed)
             found = {
                 bisect_right(breaks, m.start())
-                for m in self._words[typed].finditer(text)
-                if _starts_word(text, m) and (any_accenting or typed == canonical(m.group(0)))
+                for m in _whole_words(self._words[typed], folded)
+                if any_accenting or typed == canonical(text[m.start() : m.end()])
             }
             clauses = found if clauses is None else clauses & found
             if not clauses:
