@@ -9,6 +9,7 @@ other version. Pure but for those two small files: no Whoosh here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,12 @@ from indexer.docfields import article_number_keys, is_document, issuing_body, si
 from indexer.document import DOC_TYPE_CODES, Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
-from indexer.lexicon import abbreviations
+from indexer.lexicon import abbreviations, syllables
 from indexer.text import analyze, fold
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 FACETS = ("site", "category", "doc_type", "issuer")  # each indexed as `<name>_key` (filters)
 KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apart from news
@@ -30,6 +31,9 @@ KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apar
 # Partial document numbers (issue 11): '224/2005/QĐ-UBND' is found by '224', '224/qd' and
 # '224/2005' (folded, number without leading zeros), so 'QĐ 224' or 'số 224' rank it first.
 NUMBER_FIELD = "num_part"
+# Abbreviations that are also syllables (HU, TU, ĐU: hủ, tu, đu) where written in capitals: every
+# other field is lower-cased, and only this one tells 'ĐU' from 'Đu đủ' (issue 11).
+CAPS_FIELD = "abbr_caps"
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CODE = re.compile(r"[a-z]+")
 
@@ -46,6 +50,23 @@ def _official(parts: list[str]) -> bool:
     """A document number rather than a football line-up ('27-jonathan') or a product name:
     number/year/code or number/code-issuer, or a known code."""
     return len(parts) >= 3 or parts[1] in _codes()
+
+
+@cache
+def _capitals() -> re.Pattern[str]:
+    forms = sorted(
+        {f[0] for fs in abbreviations().forms.values() for f in fs if len(f) == 1}
+        & syllables()
+    )
+    alternatives = "|".join(re.escape(f.upper()) for f in forms)
+    return re.compile(rf"(?<![\w/\-])(?:{alternatives})(?![\w/\-])")  # not in '05-CT/HU'
+
+
+def capital_abbreviations(text: str) -> list[str]:
+    """The abbreviations of a text that are also syllables, where written in capitals ('ĐU',
+    not 'Đu' or 'đu'), lower case, one per occurrence."""
+    text = unicodedata.normalize("NFC", text)
+    return [m.group(0).lower() for m in _capitals().finditer(text)]
 
 
 def number_parts(text: str) -> list[str]:
@@ -80,6 +101,7 @@ def index_document(article: Article) -> dict[str, Any]:
         "text_f": text,
         "text_bi": text,
         NUMBER_FIELD: " ".join(number_parts(text)),
+        CAPS_FIELD: " ".join(capital_abbreviations(text)),
         "meta": {
             "url": article.url,
             "site": article.site,
