@@ -19,7 +19,7 @@ from indexer.document import DOC_TYPE_CODES, Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
 from indexer.lexicon import abbreviations, syllables
-from indexer.text import analyze, fold
+from indexer.text import analyze, fold, fold_lower
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
@@ -46,17 +46,33 @@ def _codes() -> frozenset[str]:
     }
 
 
+@cache
+def _places() -> frozenset[str]:
+    """Codes of places ('tp', 'tphcm'): 'Q.9-TPHCM' is an address, not a number 9."""
+    return frozenset(
+        k
+        for k, exps in abbreviations().expansions.items()
+        if any(e[:2] == ("thành", "phố") for e in exps)
+    )
+
+
 def _official(parts: list[str]) -> bool:
-    """A document number rather than a football line-up ('27-jonathan') or a product name:
-    number/year/code or number/code-issuer, or a known code."""
-    return len(parts) >= 3 or parts[1] in _codes()
+    """A document number rather than a football line-up ('27-jonathan'), a product name or an
+    address ('Q.9-TPHCM'): number/year/code or number/code-issuer, or a known code."""
+    return len(parts) >= 3 or (parts[1] in _codes() and parts[1] not in _places())
+
+
+def _cut_word(tok: str, folded: str) -> bool:
+    """Whether every occurrence of the number token in the folded text is the start of a longer
+    word: 'tháng 9-khóa' tokenizes as '9-kh' (a code's letters are ASCII) but is no number."""
+    found = [m.end() for m in re.finditer(re.escape(tok), folded)]
+    return bool(found) and all(end < len(folded) and folded[end].isalpha() for end in found)
 
 
 @cache
 def _capitals() -> re.Pattern[str]:
     forms = sorted(
-        {f[0] for fs in abbreviations().forms.values() for f in fs if len(f) == 1}
-        & syllables()
+        {f[0] for fs in abbreviations().forms.values() for f in fs if len(f) == 1} & syllables()
     )
     alternatives = "|".join(re.escape(f.upper()) for f in forms)
     return re.compile(rf"(?<![\w/\-])(?:{alternatives})(?![\w/\-])")  # not in '05-CT/HU'
@@ -72,11 +88,15 @@ def capital_abbreviations(text: str) -> list[str]:
 def number_parts(text: str) -> list[str]:
     """The partial-number keys of the document numbers in a text (one per occurrence)."""
     out: list[str] = []
+    folded = ""  # the text folded, once it has a number to check
     for tok in analyze(text).folded:
         if not tok[0].isdigit() or not any(c.isalpha() for c in tok):
             continue
         parts = [p for p in re.split(r"[/\-]", tok) if p]
         if len(parts) < 2 or not parts[0].isdecimal() or not _official(parts):
+            continue
+        folded = folded or fold_lower(text)
+        if _cut_word(tok, folded):
             continue
         n = str(int(parts[0]))
         out.append(n)

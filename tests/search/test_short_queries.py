@@ -259,3 +259,29 @@ def test_the_syllable_and_the_capitals_still_match(abbr_engine: Engine) -> None:
 def test_capital_abbreviations_field() -> None:
     text = "Bí thư ĐU, HU và TU; Đu đủ; Số: 05-CT/HU; hủ tục; tu sĩ; TU. Delft"
     assert capital_abbreviations(text) == ["đu", "hu", "tu", "tu"]
+
+
+BUS_09 = "vntc-train-XH_TT__3298"  # 'quyết định 09/2005/QĐ-BGTVT'
+ADDRESS_9 = "vntc-train-PL_NLD__4560"  # 'P. Trường Thạnh, Q.9-TPHCM': an address
+MONTH_9 = "vntc-test-XH_VNE_T__5576"  # 'tháng 9-khóa Đại học': a month, then a word
+
+
+@pytest.fixture(scope="module")
+def number_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    folder = build_data_dir(tmp_path_factory.mktemp("num"), FIXTURES / "number_articles.jsonl")
+    e = Engine(folder)
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize("q", ["số 09", "09", "số 9"])
+def test_a_number_is_not_an_address_or_a_cut_word(number_engine: Engine, q: str) -> None:
+    ids = [h.id for h in number_engine.search(SearchRequest(q=q)).hits]
+    assert ids[0] == BUS_09
+    assert ADDRESS_9 not in ids and MONTH_9 not in ids
+
+
+def test_number_parts_skip_addresses_and_cut_words() -> None:
+    assert number_parts("tháng 9-khóa Đại học, P. Trường Thạnh, Q.9-TPHCM.") == []
+    assert number_parts("quyết định 09/2005/QĐ-BGTVT") == ["9", "9/2005", "9/qd"]
+    assert number_parts("báo cáo số 376/UBND") == ["376", "376/ubnd"]
