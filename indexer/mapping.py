@@ -70,11 +70,15 @@ def _cut_word(tok: str, folded: str) -> bool:
 
 
 @cache
+def _capital_forms() -> tuple[str, ...]:
+    """The abbreviations that are also syllables, in capitals: HU, TU, ĐU."""
+    forms = {f[0] for fs in abbreviations().forms.values() for f in fs if len(f) == 1}
+    return tuple(sorted(f.upper() for f in forms & syllables()))
+
+
+@cache
 def _capitals() -> re.Pattern[str]:
-    forms = sorted(
-        {f[0] for fs in abbreviations().forms.values() for f in fs if len(f) == 1} & syllables()
-    )
-    alternatives = "|".join(re.escape(f.upper()) for f in forms)
+    alternatives = "|".join(re.escape(f) for f in _capital_forms())
     return re.compile(rf"(?<![\w/\-])(?:{alternatives})(?![\w/\-])")  # not in '05-CT/HU'
 
 
@@ -82,6 +86,8 @@ def capital_abbreviations(text: str) -> list[str]:
     """The abbreviations of a text that are also syllables, where written in capitals ('ĐU',
     not 'Đu' or 'đu'), lower case, one per occurrence."""
     text = unicodedata.normalize("NFC", text)
+    if not any(form in text for form in _capital_forms()):  # most texts: a few substring scans
+        return []
     return [m.group(0).lower() for m in _capitals().finditer(text)]
 
 
