@@ -9,6 +9,7 @@ other version. Pure but for those two small files: no Whoosh here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,12 @@ from indexer.docfields import article_number_keys, is_document, issuing_body, si
 from indexer.document import DOC_TYPE_CODES, Article, facet_key
 from indexer.errors import SchemaMismatch
 from indexer.layout import DataDir
-from indexer.lexicon import abbreviations
-from indexer.text import analyze, fold
+from indexer.lexicon import abbreviations, syllables
+from indexer.text import analyze, fold, fold_lower
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 FACETS = ("site", "category", "doc_type", "issuer")  # each indexed as `<name>_key` (filters)
 KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apart from news
@@ -30,6 +31,9 @@ KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apar
 # Partial document numbers (issue 11): '224/2005/QĐ-UBND' is found by '224', '224/qd' and
 # '224/2005' (folded, number without leading zeros), so 'QĐ 224' or 'số 224' rank it first.
 NUMBER_FIELD = "num_part"
+# Abbreviations that are also syllables (HU, TU, ĐU: hủ, tu, đu) where written in capitals: every
+# other field is lower-cased, and only this one tells 'ĐU' from 'Đu đủ' (issue 11).
+CAPS_FIELD = "abbr_caps"
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CODE = re.compile(r"[a-z]+")
 
@@ -42,20 +46,63 @@ def _codes() -> frozenset[str]:
     }
 
 
+@cache
+def _places() -> frozenset[str]:
+    """Codes of places ('tp', 'tphcm'): 'Q.9-TPHCM' is an address, not a number 9."""
+    return frozenset(
+        k
+        for k, exps in abbreviations().expansions.items()
+        if any(e[:2] == ("thành", "phố") for e in exps)
+    )
+
+
 def _official(parts: list[str]) -> bool:
-    """A document number rather than a football line-up ('27-jonathan') or a product name:
-    number/year/code or number/code-issuer, or a known code."""
-    return len(parts) >= 3 or parts[1] in _codes()
+    """A document number rather than a football line-up ('27-jonathan'), a product name or an
+    address ('Q.9-TPHCM'): number/year/code or number/code-issuer, or a known code."""
+    return len(parts) >= 3 or (parts[1] in _codes() and parts[1] not in _places())
+
+
+def _cut_word(tok: str, folded: str) -> bool:
+    """Whether every occurrence of the number token in the folded text is the start of a longer
+    word: 'tháng 9-khóa' tokenizes as '9-kh' (a code's letters are ASCII) but is no number."""
+    found = [m.end() for m in re.finditer(re.escape(tok), folded)]
+    return bool(found) and all(end < len(folded) and folded[end].isalpha() for end in found)
+
+
+@cache
+def _capital_forms() -> tuple[str, ...]:
+    """The abbreviations that are also syllables, in capitals: HU, TU, ĐU."""
+    forms = {f[0] for fs in abbreviations().forms.values() for f in fs if len(f) == 1}
+    return tuple(sorted(f.upper() for f in forms & syllables()))
+
+
+@cache
+def _capitals() -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(f) for f in _capital_forms())
+    return re.compile(rf"(?<![\w/\-])(?:{alternatives})(?![\w/\-])")  # not in '05-CT/HU'
+
+
+def capital_abbreviations(text: str) -> list[str]:
+    """The abbreviations of a text that are also syllables, where written in capitals ('ĐU',
+    not 'Đu' or 'đu'), lower case, one per occurrence."""
+    text = unicodedata.normalize("NFC", text)
+    if not any(form in text for form in _capital_forms()):  # most texts: a few substring scans
+        return []
+    return [m.group(0).lower() for m in _capitals().finditer(text)]
 
 
 def number_parts(text: str) -> list[str]:
     """The partial-number keys of the document numbers in a text (one per occurrence)."""
     out: list[str] = []
+    folded = ""  # the text folded, once it has a number to check
     for tok in analyze(text).folded:
         if not tok[0].isdigit() or not any(c.isalpha() for c in tok):
             continue
         parts = [p for p in re.split(r"[/\-]", tok) if p]
         if len(parts) < 2 or not parts[0].isdecimal() or not _official(parts):
+            continue
+        folded = folded or fold_lower(text)
+        if _cut_word(tok, folded):
             continue
         n = str(int(parts[0]))
         out.append(n)
@@ -80,6 +127,7 @@ def index_document(article: Article) -> dict[str, Any]:
         "text_f": text,
         "text_bi": text,
         NUMBER_FIELD: " ".join(number_parts(text)),
+        CAPS_FIELD: " ".join(capital_abbreviations(text)),
         "meta": {
             "url": article.url,
             "site": article.site,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from indexer.analysis import VnText
-from indexer.mapping import NUMBER_FIELD, SCHEMA_VERSION
+from indexer.mapping import CAPS_FIELD, NUMBER_FIELD, SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "build_schema"]
 
@@ -61,5 +61,6 @@ def build_schema() -> Schema:
         date=DATETIME(sortable=True),
         meta=STORED,
         **{NUMBER_FIELD: KEYWORD(scorable=True)},  # partial document numbers (issue 11)
+        **{CAPS_FIELD: KEYWORD(scorable=True)},  # HU, TU, ĐU written in capitals (issue 11)
         **fields,
     )

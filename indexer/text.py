@@ -97,6 +97,7 @@ _TOKEN_RE = re.compile(rf"(?P<docnum>{_DOCNUM})|(?P<date>{_DATE})(?![/\w])|(?P<w
 # only when followed by a space ("TP.HCM", "1.000" stay joined); a hyphen or slash never breaks
 # ("kinh tế - xã hội" is still one phrase for bigram matching).
 _CLAUSE_BREAK_RE = re.compile(r"[.,;:!?…](?=\s|$)|[()\[\]{}\"“”‘’«»|\n\r\t]")
+CLAUSE_BREAK_RE = _CLAUSE_BREAK_RE  # search.phrases finds the clauses of stored text with it
 
 
 @dataclass(frozen=True, slots=True)

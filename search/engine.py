@@ -36,6 +36,8 @@ from search.facets import FacetTable
 from search.filehits import best_file_page, text_score
 from search.generation import Facets, Generation
 from search.numbers import number_docs, pinned_rank
+from search.phrases import WINDOW as PHRASE_WINDOW
+from search.phrases import Phrases, runs_of
 from search.ranking import Ranked, Ranker
 from search.snippet import make_snippet
 from search.types import Hit, SearchRequest, SearchResult
@@ -238,7 +240,8 @@ class Engine:
                 ranked, page_hits, said, facets = self._ranked(gen, req, pq)
             finally:
                 gen.ranker.deadline = math.inf
-        result = self._with_snippets(req, pq, ranked.total, page_hits, said, deadline)
+        page_hits, docs = self._phrase_order(pq, page_hits, req)
+        result = self._with_snippets(req, pq, ranked.total, page_hits, said, deadline, docs)
         result.facets = facets
         return result
 
@@ -288,6 +291,9 @@ class Engine:
             ranked = Ranked([int(d) for d in page], [None] * len(page), len(candidates))
         elif len(pinned) and sort == "relevance":
             ranked = pinned_rank(ranker, candidates, pinned, plan, offset, req.size)
+        elif runs_of(pq) and sort == "relevance":
+            # The first WINDOW hits, re-ordered by their text after the lock (_phrase_order).
+            ranked = ranker.rank(candidates, plan, 0, max(PHRASE_WINDOW, offset + req.size), sort)
         else:
             ranked = ranker.rank(candidates, plan, offset, req.size, sort)
         facets = _facet_dict(table, candidates)
@@ -300,6 +306,25 @@ class Engine:
         ]
         return ranked, page_hits, (suggestion, showing), facets
 
+    def _phrase_order(
+        self, pq: qb.ParsedQuery, hits: PageHits, req: SearchRequest
+    ) -> tuple[PageHits, dict[str, Article]]:
+        """The page, when _ranked gave the first hits of a short query: those hits re-ordered
+        by whole phrase, then same clause (search.phrases), read from the stored articles
+        (returned too: the snippets need them)."""
+        offset = (req.page - 1) * req.size
+        runs = runs_of(pq)
+        if not runs or req.sort != "relevance":
+            return hits, {}
+        window = hits[: PHRASE_WINDOW]
+        docs = self.db().get_many(stored["id"] for stored, _ in window)
+        texts = [
+            art.searchable_text() if (art := docs.get(stored["id"])) else stored.get("title", "")
+            for stored, _ in window
+        ]
+        ordered = [window[i] for i in Phrases(runs).order(texts)] + hits[PHRASE_WINDOW :]
+        return ordered[offset : offset + req.size], docs
+
     def _with_snippets(
         self,
         req: SearchRequest,
@@ -308,8 +333,10 @@ class Engine:
         page_hits: PageHits,
         said: tuple[str | None, str | None],
         deadline: float = math.inf,
+        docs: dict[str, Article] | None = None,
     ) -> SearchResult:
-        docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
+        if docs is None or any(stored["id"] not in docs for stored, _ in page_hits):
+            docs = self.db().get_many(stored["id"] for stored, _ in page_hits)
         terms, phrases = pq.highlight_terms(), pq.highlight_phrases()
         hits = []
         for stored, score in page_hits:
@@ -375,10 +402,10 @@ class Engine:
     def stored_results(self, req: SearchRequest, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """The total and the stored fields of the first `limit` results (for an export)."""
         pq = qb.parse(req.q)
+        first = replace(req, page=1, size=limit)
         with self._lock:
-            ranked, page_hits, _, _ = self._ranked(
-                self.generation(), replace(req, page=1, size=limit), pq
-            )
+            ranked, page_hits, _, _ = self._ranked(self.generation(), first, pq)
+        page_hits, _ = self._phrase_order(pq, page_hits, first)
         return ranked.total, [stored for stored, _ in page_hits]
 
     def file_owner(self, sha256: str) -> tuple[str, str] | None:

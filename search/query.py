@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from indexer.document import DOC_TYPE_CODES
 from indexer.lexicon import Abbreviations, abbreviations, syllables
-from indexer.mapping import NUMBER_FIELD
+from indexer.mapping import CAPS_FIELD, NUMBER_FIELD
 from indexer.text import Span, canonical, fold, has_diacritics, normalize, spans
 from search import tiers
 from search.vocab import FUNCTION_SYLLABLES
@@ -332,7 +332,9 @@ def _alternative(alt: tuple[str, ...], pairs: _Pairs, kind: str = "word") -> Alt
     (HU is not 'hủ', HĐND not 'hdnd' folded from something else).
     """
     if len(alt) == 1:
-        if kind == "abbr" or (kind == "quoted" and has_diacritics(alt[0])):
+        if kind == "abbr":
+            return (tiers.abbreviation_terms(alt[0]),)
+        if kind == "quoted" and has_diacritics(alt[0]):
             return ((("text", alt[0]), ("title", alt[0])),)
         return ((("text_f", fold(alt[0])),),)
     if kind == "phrase":
@@ -372,6 +374,9 @@ def _scoring(pq: ParsedQuery, pairs: _Pairs, w: Weights) -> list[tuple[str, str,
             # 'ubnd' stands for the four syllables of 'ủy ban nhân dân': weigh it like them, or
             # a title with only 'nhân dân' would outrank one that says UBND.
             k = float(longest) if unit.kind == "abbr" and len(alt) == 1 else 1.0
+            if unit.kind == "abbr" and len(alt) == 1 and alt[0] in syllables():
+                add(CAPS_FIELD, alt[0], (w.fold + w.exact + w.title) * k)  # 'ĐU', not 'Đu đủ'
+                continue
             for tok in alt:
                 add("text_f", fold(tok), w.fold * k)
                 add("text", tok, w.exact * k)

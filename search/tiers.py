@@ -21,7 +21,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from indexer.mapping import NUMBER_FIELD
+from indexer.lexicon import syllables
+from indexer.mapping import CAPS_FIELD, NUMBER_FIELD
 from indexer.text import fold, has_diacritics
 
 # Syllables: a query this short typed without diacritics is ranked for the accenting it likely
@@ -31,9 +32,17 @@ SHORT = 2
 
 
 if TYPE_CHECKING:
-    from search.query import Alternative, ParsedQuery, Unit, _Pairs
+    from search.query import Alternative, ParsedQuery, Term, Unit, _Pairs
 
     Requirement = tuple[Alternative, ...]  # met when one alternative is
+
+
+def abbreviation_terms(token: str) -> tuple[Term, ...]:
+    """Documents holding an abbreviation's one-token form as itself: written in capitals when
+    it is also a syllable (HU, TU, ĐU: never 'hủ', 'tu', 'Đu đủ'), else as indexed ('ubnd')."""
+    if token in syllables():
+        return ((CAPS_FIELD, token),)
+    return (("text", token), ("title", token))
 
 
 def _pair_list(tokens: tuple[str, ...]) -> list[str]:
@@ -72,7 +81,7 @@ def _unit(unit: Unit, pairs: _Pairs, strict: bool, alone: bool = False) -> Requi
         return ((tuple((NUMBER_FIELD, k) for k in unit.keys),),)
     if unit.kind == "abbr":
         return tuple(
-            _exact(alt[0]) if len(alt) == 1 else _adjacent(alt, pairs, strict)
+            (abbreviation_terms(alt[0]),) if len(alt) == 1 else _adjacent(alt, pairs, strict)
             for alt in unit.alternatives
         )
     word = unit.alternatives[0][0]

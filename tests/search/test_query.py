@@ -48,9 +48,21 @@ def test_quotes_and_exclusions() -> None:
 
 @pytest.mark.parametrize(
     "q",
-    ['title:x', "a*", "b?", '"', "(", "AND OR NOT", "~2", "^3", "\x00\x01", "", "   ", "-"],
-    ids=["field", "star", "question", "quote", "paren", "ops", "fuzzy", "boost", "ctrl", "empty",
-         "spaces", "minus"],
+    ["title:x", "a*", "b?", '"', "(", "AND OR NOT", "~2", "^3", "\x00\x01", "", "   ", "-"],
+    ids=[
+        "field",
+        "star",
+        "question",
+        "quote",
+        "paren",
+        "ops",
+        "fuzzy",
+        "boost",
+        "ctrl",
+        "empty",
+        "spaces",
+        "minus",
+    ],
 )
 def test_whoosh_syntax_is_plain_text(q: str) -> None:
     pq = parse(q)
@@ -115,7 +127,17 @@ def test_tiers_put_the_typed_phrase_first() -> None:
 def test_quoted_phrase_keeps_its_diacritics() -> None:
     units = plan(parse('"dân vận"')).units
     assert units == ((((("text_bi", "dân vận"), ("title_bi", "dân vận")),),),)
-    # An abbreviation's own form is matched as written, never folded ('hu' is not 'hủ').
+    # An abbreviation's own form is matched as written, never folded ('hu' is not 'hủ'); one
+    # that is also a syllable only where written in capitals ('HU', not 'Hu'), its expansion
+    # adjacent otherwise.
     units = plan(parse("HU")).units
-    assert ((("text", "hu"), ("title", "hu")),) in units[0]
-    assert all(("text_f", "hu") not in part for alt in units[0] for part in alt)
+    assert units == ((((("abbr_caps", "hu"),),), ((("text_bi", "huyện ủy"),),)),)
+    units = plan(parse("UBND")).units
+    assert ((("text", "ubnd"), ("title", "ubnd")),) in units[0]
+    assert all(("text_f", "ubnd") not in part for alt in units[0] for part in alt)
+    # The expansion typed never stands for a bare syllable either.
+    units = plan(parse("đảng ủy")).units
+    assert (((("abbr_caps", "đu"),),)) in units[0]
+    assert not any(
+        ("text", "đu") in part or ("text_f", "du") in part for alt in units[0] for part in alt
+    )

@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer.mapping import number_parts
+from indexer.mapping import capital_abbreviations, number_parts
 from indexer.text import canonical, fold
 from search.engine import Engine
 from search.types import SearchRequest, SearchResult
-from tests.conftest import LiveServer
+from tests.conftest import FIXTURES, LiveServer, build_data_dir
 
 DAN_VAN = "vntc-test-XH_TT_T__9935"  # "… công tác dân vận …"
 DAN_VAN_OTHER = {"vntc-test-PL_TT_T__3108", "vntc-test-XH_VNE_T__5970"}  # "dân vẫn"
@@ -190,8 +190,7 @@ def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None
 
     from tests.conftest import ARTICLES, build_data_dir
 
-    lines = [x for x in ARTICLES.read_text("utf-8").splitlines()
-             if json.loads(x)["id"] != DAN_VAN]
+    lines = [x for x in ARTICLES.read_text("utf-8").splitlines() if json.loads(x)["id"] != DAN_VAN]
     src = tmp_path / "a.jsonl"
     src.write_text("\n".join(lines) + "\n", "utf-8")
     engine = Engine(build_data_dir(tmp_path / "data", src))
@@ -201,3 +200,88 @@ def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None
         assert res.showing is None
     finally:
         engine.close()
+
+
+NHIEU_TRUONG = "vntc-test-XH_VNE_T__6471"  # title 'Nhiều trường mầm non …', body 'trường hợp' apart
+
+
+@pytest.mark.parametrize("q", ["nhiều trường hợp", "nhieu truong hop"])
+def test_three_syllables_rank_the_whole_phrase_first(engine: Engine, q: str) -> None:
+    # The title holds 'nhiều trường' and the body 'trường hợp': every pair, not the phrase.
+    assert "nhiều trường hợp" not in text_of(engine, NHIEU_TRUONG)
+    ids = [h.id for h in search(engine, q).hits]
+    assert NHIEU_TRUONG in ids
+    holding = [i for i in ids if "nhiều trường hợp" in text_of(engine, i)]
+    assert len(holding) >= 2
+    assert ids[: len(holding)] == holding  # every article holding the phrase comes first
+
+
+def test_phrase_order_pages_agree(engine: Engine) -> None:
+    whole = [h.id for h in engine.search(SearchRequest(q="nhieu truong hop", size=10)).hits]
+    pages = [
+        h.id
+        for page in (1, 2)
+        for h in engine.search(SearchRequest(q="nhieu truong hop", size=5, page=page)).hits
+    ]
+    assert pages == whole and len(whole) == 10
+
+
+DU_DU = "vntc-test-SK_VNE_T__111"  # 'Đu đủ - vị thuốc dễ kiếm': the syllable đu, no ĐU
+DANG_UY = "vntc-test-PL_VNE_T__1647"  # 'Bí thư Đảng ủy xã An Hòa'
+TU_DELFT = "vntc-test-XH_VNE_T__4945"  # 'TU Delft' written in capitals
+TU_SI = "vntc-test-XH_VNE_T__2711"  # 'một tu sĩ': the syllable tu
+
+
+@pytest.fixture(scope="module")
+def abbr_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    folder = build_data_dir(
+        tmp_path_factory.mktemp("abbr"), FIXTURES / "abbreviation_articles.jsonl"
+    )
+    e = Engine(folder)
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize("q", ["ĐU", "đảng ủy", "Đảng uỷ"])
+def test_two_letter_abbreviation_is_not_the_syllable(abbr_engine: Engine, q: str) -> None:
+    ids = [h.id for h in abbr_engine.search(SearchRequest(q=q)).hits]
+    assert ids == [DANG_UY]  # never 'Đu đủ': ĐU is only itself in capitals or 'đảng ủy'
+
+
+def test_the_syllable_and_the_capitals_still_match(abbr_engine: Engine) -> None:
+    assert abbr_engine.search(SearchRequest(q="đu đủ")).hits[0].id == DU_DU
+    assert DU_DU in {h.id for h in abbr_engine.search(SearchRequest(q="du")).hits}
+    # 'TU' as written in capitals (here a university's name) is found; the syllable 'tu' is not.
+    assert [h.id for h in abbr_engine.search(SearchRequest(q="TU")).hits] == [TU_DELFT]
+    assert TU_SI in {h.id for h in abbr_engine.search(SearchRequest(q="tu")).hits}
+
+
+def test_capital_abbreviations_field() -> None:
+    text = "Bí thư ĐU, HU và TU; Đu đủ; Số: 05-CT/HU; hủ tục; tu sĩ; TU. Delft"
+    assert capital_abbreviations(text) == ["đu", "hu", "tu", "tu"]
+
+
+BUS_09 = "vntc-train-XH_TT__3298"  # 'quyết định 09/2005/QĐ-BGTVT'
+ADDRESS_9 = "vntc-train-PL_NLD__4560"  # 'P. Trường Thạnh, Q.9-TPHCM': an address
+MONTH_9 = "vntc-test-XH_VNE_T__5576"  # 'tháng 9-khóa Đại học': a month, then a word
+
+
+@pytest.fixture(scope="module")
+def number_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    folder = build_data_dir(tmp_path_factory.mktemp("num"), FIXTURES / "number_articles.jsonl")
+    e = Engine(folder)
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize("q", ["số 09", "09", "số 9"])
+def test_a_number_is_not_an_address_or_a_cut_word(number_engine: Engine, q: str) -> None:
+    ids = [h.id for h in number_engine.search(SearchRequest(q=q)).hits]
+    assert ids[0] == BUS_09
+    assert ADDRESS_9 not in ids and MONTH_9 not in ids
+
+
+def test_number_parts_skip_addresses_and_cut_words() -> None:
+    assert number_parts("tháng 9-khóa Đại học, P. Trường Thạnh, Q.9-TPHCM.") == []
+    assert number_parts("quyết định 09/2005/QĐ-BGTVT") == ["9", "9/2005", "9/qd"]
+    assert number_parts("báo cáo số 376/UBND") == ["376", "376/ubnd"]
