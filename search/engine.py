@@ -28,13 +28,12 @@ from indexer.articles import LISTED, ArticleDB
 from indexer.document import Article, facet_key
 from indexer.errors import IndexMissing
 from indexer.layout import DataDir
-from indexer.mapping import FACETS, check_version
-from indexer.whoosh_seam import IndexView
+from indexer.mapping import FACETS
 from search import query as qb
 from search.errors import SearchTimeout
 from search.facets import FacetTable
 from search.filehits import best_file_page, text_score
-from search.generation import Facets, Generation
+from search.generation import Facets, Generation, LiveIndex
 from search.numbers import number_docs, pinned_rank
 from search.phrases import WINDOW as PHRASE_WINDOW
 from search.phrases import Phrases, runs_of
@@ -70,11 +69,8 @@ class Engine:
         self.refresh_interval = refresh_interval
         self.weights = weights
         self._local = _ThreadState()
-        self._gen: Generation | None = None
-        self._checked = 0.0
-        self._refresher: threading.Thread | None = None  # preparing the next generation
-        self._reuse_ok = True  # whether the current generation's segments can be shared
         self._lock = threading.RLock()  # the index phase of a search; swapping generations
+        self.live = LiveIndex(self.data, self._lock, refresh_interval, prune)
         self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -82,94 +78,12 @@ class Engine:
     # -- the current generation -------------------------------------------------------------------
 
     def generation(self) -> Generation:
-        """The generation to search now (raises IndexMissing before the first import).
-
-        Never waits for a newer one once there is one: when the index changed, its successor
-        is prepared in a background thread (view, vocabulary, speller: seconds on a big index)
-        while requests keep the current one, and swapped in when ready.
-        """
-        with self._lock:
-            gen = self._gen
-            if gen is None:
-                folder = self.data.live_index()
-                if folder is None:
-                    raise IndexMissing(str(self.data.root))
-                gen = self._gen = self._open(folder)
-                self._checked = time.monotonic()
-                return gen
-            now = time.monotonic()
-            if now - self._checked < self.refresh_interval or self._refresher is not None:
-                return gen
-            self._checked = now
-            folder = self._newer_folder(gen)
-            if folder is not None:
-                self._refresher = threading.Thread(
-                    target=self._prepare, args=(gen, folder), name="tracuu-refresh", daemon=True
-                )
-                self._refresher.start()
-            return gen
-
-    def _newer_folder(self, gen: Generation) -> Path | None:
-        """The live index folder when it holds a newer generation than gen, else None."""
-        folder = self.data.live_index()
-        if folder is None:
-            return None  # CURRENT gone (a data directory being restored): keep serving gen
-        if folder == gen.view.folder and gen.view.latest_generation() == gen.view.generation:
-            return None
-        return folder
-
-    def _prepare(self, old: Generation, folder: Path) -> None:
-        """Build the successor of `old` (off the lock), then swap it in."""
-        t0 = time.perf_counter()
-        fresh: Generation | None = None
-        try:
-            fresh = old.successor(folder, reuse=self._reuse_ok)
-        except Exception:  # a rebuild may swap folders under us: the next check tries again
-            log.warning("index refresh from %s failed; retrying", folder, exc_info=True)
-            self._reuse_ok = False  # segments of `old` may have been closed with the failure
-        with self._lock:
-            self._refresher = None
-            if fresh is None:
-                self._checked = 0.0
-                return
-            if self._gen is not old:  # closed meanwhile
-                fresh.retire(self._gen)
-                return
-            self._gen = fresh
-            self._reuse_ok = True
-            old.retire(fresh)
-        log.info(
-            "index generation %s/%s live (prepared in %.2f s)",
-            folder.name,
-            fresh.view.generation,
-            time.perf_counter() - t0,
-        )
+        """The generation to search now (raises IndexMissing before the first import)."""
+        return self.live.current()
 
     def refresh(self) -> Generation:
         """The newest generation, waiting for it (tests, one-shot commands)."""
-        while True:
-            with self._lock:
-                worker = self._refresher
-            if worker is None:
-                break
-            worker.join()
-        with self._lock:
-            gen = self._gen
-            if gen is None:
-                return self.generation()
-            folder = self._newer_folder(gen)
-            if folder is None:
-                return gen
-            fresh = gen.successor(folder, reuse=self._reuse_ok)
-            self._gen = fresh
-            self._reuse_ok = True
-            self._checked = time.monotonic()
-            gen.retire(fresh)
-            return fresh
-
-    def _open(self, folder: Path) -> Generation:
-        check_version(folder)
-        return Generation(IndexView(folder), self.prune)
+        return self.live.refresh()
 
     def db(self) -> ArticleDB:
         """This thread's read-only connection to the article database."""
@@ -423,14 +337,7 @@ class Engine:
 
     def close(self) -> None:
         """Close the index and this thread's database connection."""
-        with self._lock:
-            worker = self._refresher
-        if worker is not None:
-            worker.join()
-        with self._lock:
-            if self._gen is not None:
-                self._gen.close()
-                self._gen = None
+        self.live.close()
         local = self._local
         if local.db is not None:
             local.db.close()

@@ -9,10 +9,15 @@ can be mixed with the new one.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from pathlib import Path
 
 from indexer.articles import LISTED, ArticleDB
+from indexer.errors import IndexMissing
+from indexer.layout import DataDir
+from indexer.mapping import check_version
 from indexer.whoosh_seam import IndexView
 from search.caches import PostingsCache
 from search.completion import Completer
@@ -20,6 +25,8 @@ from search.facets import FacetTable
 from search.ranking import Ranker
 from search.spelling import Speller
 from search.vocab import Vocabulary
+
+log = logging.getLogger(__name__)
 
 Facets = dict[str, list[tuple[str, int]]]
 
@@ -97,3 +104,124 @@ class Generation:
 
     def close(self) -> None:
         self.view.close()
+
+
+class LiveIndex:
+    """Which generation searches use now, and its replacement when the index changes.
+
+    The index is checked for a newer generation at most once per `refresh_interval` seconds;
+    the successor is prepared (view, vocabulary, speller: seconds on a big index) in a
+    background thread while searches keep the current one, then swapped in under `lock` — the
+    lock a search holds for its index phase, so no search sees a generation closed under it.
+    """
+
+    def __init__(
+        self, data: DataDir, lock: threading.RLock, refresh_interval: float, prune: bool = True
+    ) -> None:
+        self.data = data
+        self.refresh_interval = refresh_interval
+        self.prune = prune
+        self._lock = lock
+        self._gen: Generation | None = None
+        self._checked = 0.0
+        self._refresher: threading.Thread | None = None  # preparing the next generation
+        self._reuse_ok = True  # whether the current generation's segments can be shared
+
+    def current(self) -> Generation:
+        """The generation to search now (raises IndexMissing before the first import).
+
+        Never waits for a newer one once there is one.
+        """
+        with self._lock:
+            gen = self._gen
+            if gen is None:
+                folder = self.data.live_index()
+                if folder is None:
+                    raise IndexMissing(str(self.data.root))
+                gen = self._gen = self._open(folder)
+                self._checked = time.monotonic()
+                return gen
+            now = time.monotonic()
+            if now - self._checked < self.refresh_interval or self._refresher is not None:
+                return gen
+            self._checked = now
+            folder = self._newer_folder(gen)
+            if folder is not None:
+                self._refresher = threading.Thread(
+                    target=self._prepare, args=(gen, folder), name="tracuu-refresh", daemon=True
+                )
+                self._refresher.start()
+            return gen
+
+    def _newer_folder(self, gen: Generation) -> Path | None:
+        """The live index folder when it holds a newer generation than gen, else None."""
+        folder = self.data.live_index()
+        if folder is None:
+            return None  # CURRENT gone (a data directory being restored): keep serving gen
+        if folder == gen.view.folder and gen.view.latest_generation() == gen.view.generation:
+            return None
+        return folder
+
+    def _prepare(self, old: Generation, folder: Path) -> None:
+        """Build the successor of `old` (off the lock), then swap it in."""
+        t0 = time.perf_counter()
+        fresh: Generation | None = None
+        try:
+            fresh = old.successor(folder, reuse=self._reuse_ok)
+        except Exception:  # a rebuild may swap folders under us: the next check tries again
+            log.warning("index refresh from %s failed; retrying", folder, exc_info=True)
+            self._reuse_ok = False  # segments of `old` may have been closed with the failure
+        with self._lock:
+            self._refresher = None
+            if fresh is None:
+                self._checked = 0.0
+                return
+            if self._gen is not old:  # closed meanwhile
+                fresh.retire(self._gen)
+                return
+            self._gen = fresh
+            self._reuse_ok = True
+            old.retire(fresh)
+        log.info(
+            "index generation %s/%s live (prepared in %.2f s)",
+            folder.name,
+            fresh.view.generation,
+            time.perf_counter() - t0,
+        )
+
+    def refresh(self) -> Generation:
+        """The newest generation, waiting for it (tests, one-shot commands)."""
+        while True:
+            with self._lock:
+                worker = self._refresher
+            if worker is None:
+                break
+            worker.join()
+        with self._lock:
+            gen = self._gen
+            if gen is None:
+                return self.current()
+            folder = self._newer_folder(gen)
+            if folder is None:
+                return gen
+            fresh = gen.successor(folder, reuse=self._reuse_ok)
+            self._gen = fresh
+            self._reuse_ok = True
+            self._checked = time.monotonic()
+            gen.retire(fresh)
+            return fresh
+
+    def _open(self, folder: Path) -> Generation:
+        check_version(folder)
+        return Generation(IndexView(folder), self.prune)
+
+    def close(self) -> None:
+        """Wait for a generation being prepared, then close the current one."""
+        with self._lock:
+            worker = self._refresher
+        if worker is not None:
+            worker.join()
+        with self._lock:
+            if self._gen is not None:
+                self._gen.close()
+                self._gen = None
