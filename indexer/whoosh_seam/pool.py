@@ -1,0 +1,199 @@
+"""The in-memory inverted lists of one segment being written: flat arrays, sorted once at flush.
+
+Whoosh's pool takes one (field, term, docnum, weight, value) tuple per posting. Here a document's
+field arrives as a Counter of its terms (C), its terms become integer ids through a dict (C map,
+a Python call only for a term never seen), and ids, weights and values are appended with one
+array.extend each: Python work per document and field, never per posting. flush() sorts each
+field's postings by term with one NumPy stable argsort and hands them over in term order.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+class _TermIds(dict[Any, int]):
+    """term → id, numbering a new term on first sight (dict lookups through map() stay in C)."""
+
+    __slots__ = ()
+
+    def __missing__(self, term: Any) -> int:
+        n = self[term] = len(self)
+        return n
+
+
+class _Column:
+    """A growable NumPy array, filled a document's field at a time."""
+
+    __slots__ = ("buf", "n")
+
+    def __init__(self, dtype: Any) -> None:
+        self.buf = np.empty(4096, dtype=dtype)
+        self.n = 0
+
+    def _reserve(self, k: int) -> int:
+        n = self.n
+        if n + k > len(self.buf):
+            grown = np.empty(max(n + k, len(self.buf) * 3 // 2), dtype=self.buf.dtype)
+            grown[:n] = self.buf[:n]
+            self.buf = grown
+        self.n = n + k
+        return n
+
+    def put(self, values: Any, k: int) -> None:
+        start = self._reserve(k)
+        self.buf[start : start + k] = values
+
+    def array(self) -> np.ndarray:
+        return self.buf[: self.n]
+
+
+class FieldPostings:
+    """One field's postings in the order they came: term ids, weights, frequencies (a counted
+    field's values are pack_uint(freq)) or values, and runs of one document's postings."""
+
+    __slots__ = ("counted", "fixed", "freqs", "ids", "merged", "runs", "tids", "values", "weights")
+
+    def __init__(self, fixed: int, counted: bool) -> None:
+        self.fixed = fixed  # bytes of value per posting
+        self.counted = counted
+        self.ids = _TermIds()  # str terms (counted fields) or bytes (any other field)
+        self.tids = _Column(np.int32)
+        self.weights = _Column(np.float32)
+        self.freqs = _Column(np.uint32)  # counted fields
+        self.values = bytearray()  # other fields
+        self.runs = array("I")  # (docnum, postings) of each document's run, flat
+        self.merged = False  # postings came from a merge too: docnums may not ascend in order
+
+    def add_counts(
+        self, docnum: int, counts: Mapping[str, int], field_boost: float, boost: float
+    ) -> None:
+        """A document's terms of a counted field: weight freq × field_boost × the document's
+        boost, value pack_uint(freq) (indexer.analysis.VnText), as Whoosh computes them."""
+        n = len(counts)
+        if not n:
+            return
+        self.tids.put(np.fromiter(map(self.ids.__getitem__, counts), np.int32, n), n)
+        freqs = np.fromiter(counts.values(), np.uint32, n)
+        self.freqs.put(freqs, n)
+        weights = freqs * field_boost  # float64, then rounded to float32 as array("f") does
+        if boost != 1.0:
+            weights *= boost
+        self.weights.put(weights, n)
+        self.runs.append(docnum)
+        self.runs.append(n)
+
+    def add(self, docnum: int, term: Any, weight: float, value: bytes) -> None:
+        """One posting (field.index() of other fields, and merged segments)."""
+        self.tids.put(self.ids[term], 1)
+        self.weights.put(weight, 1)
+        if self.counted:
+            self.freqs.put(int.from_bytes(value, "big"), 1)  # value is pack_uint(freq)
+        elif value:  # a merge gives '' or None for an empty value
+            self.values += value
+        self.runs.append(docnum)
+        self.runs.append(1)
+
+    def __len__(self) -> int:
+        return self.tids.n
+
+    def sorted(self, to_bytes: Any) -> SortedPostings:
+        """Every posting in term order (terms by their bytes), documents ascending in each."""
+        terms = sorted(self.ids)  # str order is UTF-8 byte order
+        n = len(terms)
+        tid_of = np.fromiter(map(self.ids.__getitem__, terms), np.int64, n)
+        rank = np.empty(n, dtype=np.int32)
+        rank[tid_of] = np.arange(n, dtype=np.int32)
+        tids = self.tids.array()
+        counts = np.bincount(tids, minlength=n)[tid_of]
+        keys = rank[tids]
+        runs = np.frombuffer(self.runs, dtype=np.uint32).reshape(-1, 2)
+        docs = np.repeat(runs[:, 0], runs[:, 1])
+        # Documents come in docnum order (a stable sort keeps them so), unless a merge added
+        # postings of other segments: then order by docnum within each term.
+        order = np.lexsort((docs, keys)) if self.merged else np.argsort(keys, kind="stable")
+        del keys, tids, rank, tid_of
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        weights = self.weights.array()[order]
+        values: np.ndarray | None = None
+        if self.counted:
+            values = self.freqs.array()[order].astype(">u4").view(f"V{self.fixed}")
+        elif self.fixed:
+            values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
+        return SortedPostings(
+            [to_bytes(t) for t in terms], starts, docs[order], weights, values, self.fixed
+        )
+
+
+@dataclass
+class SortedPostings:
+    """A field's postings in term order: term i holds postings starts[i]:starts[i + 1]."""
+
+    terms: list[bytes]
+    starts: np.ndarray
+    docs: np.ndarray  # uint32
+    weights: np.ndarray  # float32
+    values: np.ndarray | None  # fixed-size values (void dtype), None when values are empty
+    fixed: int
+
+    def slabs(self, postings: int = 1 << 18) -> Iterator[tuple[int, int]]:
+        """Ranges of terms [t0, t1) of about `postings` postings each (at least one term)."""
+        n = len(self.terms)
+        t0 = 0
+        while t0 < n:
+            t1 = int(np.searchsorted(self.starts, self.starts[t0] + postings, side="right")) - 1
+            t1 = min(max(t1, t0 + 1), n)
+            yield t0, t1
+            t0 = t1
+
+
+class BulkPool:
+    """In-memory inverted lists of one segment: field name → FieldPostings."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, FieldPostings] = {}
+        self.schema: Any = None  # set by the writer: add() needs each field's value size
+
+    def field(self, name: str, fieldtype: Any) -> FieldPostings:
+        postings = self.fields.get(name)
+        if postings is None:
+            fixed = fieldtype.format.fixed_value_size()
+            if fixed is None or fixed < 0:
+                raise ValueError(f"{name}: the bulk writer needs fixed-size values")
+            if counted(fieldtype) and fixed != 4:
+                raise ValueError(f"{name}: a counted field's values are pack_uint(freq)")
+            postings = self.fields[name] = FieldPostings(fixed, counted(fieldtype))
+        return postings
+
+    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        """Whoosh's pool interface, one posting (BulkWriter's merges do not come this way)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        fieldtype = self.schema[fieldname]
+        postings = self.field(fieldname, fieldtype)
+        term: Any = fieldtype.from_bytes(tbytes) if counted(fieldtype) else tbytes
+        postings.add(docnum, term, weight, vbytes)
+        postings.merged = True
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self.fields)
+
+    def cleanup(self) -> None:
+        self.fields = {}
+
+
+def counted(fieldtype: Any) -> bool:
+    """A field indexed from term counts (str terms in the pool), not from field.index()."""
+    return hasattr(fieldtype, "term_counts")
+
+
+def counts_of(fieldtype: Any, value: Any) -> Mapping[str, int] | None:
+    """The term counts of a value of a counted field (None for any other field)."""
+    term_counts = getattr(fieldtype, "term_counts", None)
+    return None if term_counts is None else term_counts(value)

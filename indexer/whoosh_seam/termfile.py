@@ -1,0 +1,301 @@
+"""A field's posting lists and term table entries, written as whoosh3 writes them (W3 codec).
+
+What W3FieldWriter, W3PostingsWriter, W3TermInfo and OrderedHashWriter do per posting and per
+term, done per list and, where it can be, for all terms of a field at once in NumPy: the same
+bytes (tests/indexer/test_whoosh_seam.py compares the posting and term files with Whoosh's own
+writer's), a few microseconds per term instead of a few dozen.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from array import array
+from hashlib import md5
+from operator import sub
+from pickle import dumps
+from typing import Any
+
+import numpy as np
+
+from indexer.whoosh_seam.pool import SortedPostings
+
+INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
+BLOCK_LIMIT = 1024  # postings per block (search decodes whole lists and pays per block)
+COMPRESSION = 3  # zlib level of posting blocks (whoosh3 W3PostingsWriter compresses them all)
+_TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3 W3TermInfo
+_EXTENT = struct.Struct("!qi")
+_INT = struct.Struct("!i")
+_LENGTHS = struct.Struct("!ii")  # key and value length before each term table entry
+_POSTINGS_MAGIC = b"W3Bl"
+_NO_LENGTH = 256  # above every length byte: "no length seen yet"
+
+
+def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -> None:
+    """Every term of one field: its posting list and its term table entry, as whoosh3 writes them.
+
+    What W3FieldWriter, W3PostingsWriter and W3TermInfo do per term and per posting, done once
+    per list, the statistics of short lists for all terms at once in NumPy: the same bytes
+    (tests/indexer/test_whoosh_seam.py compares them with Whoosh's own writer's).
+    """
+    n_terms = len(postings.terms)
+    if not n_terms:
+        return
+    postfile = fw._postfile
+    table = _TableAppender(fw._tindex)
+    key_prefix = fw._fieldid.to_bytes(2, "big")
+    terms, starts, docs, weights, fixed = (
+        postings.terms,
+        postings.starts,
+        postings.docs,
+        postings.weights,
+        postings.fixed,
+    )
+    heads = _inline_infos(postings, lengths)
+    lbytes = lengths[docs] if lengths is not None else None
+    inline_pickle = _InlinePickler(fixed)
+    for t0, t1 in postings.slabs():
+        s0, s1 = int(starts[t0]), int(starts[t1])
+        dl = docs[s0:s1].tolist()
+        wl = weights[s0:s1].tolist()
+        vb = postings.values[s0:s1].tobytes() if postings.values is not None else b""
+        ll = lbytes[s0:s1].tolist() if lbytes is not None else None
+        bounds = (starts[t0 : t1 + 1] - s0).tolist()
+        for i in range(t1 - t0):
+            a, b = bounds[i], bounds[i + 1]
+            t = t0 + i
+            key = key_prefix + terms[t]
+            if b - a <= INLINE_LIMIT:
+                info = heads[t] + inline_pickle(dl[a:b], wl[a:b], vb[a * fixed : b * fixed])
+            else:
+                info = _write_list(
+                    postfile, dl[a:b], wl[a:b], vb[a * fixed : b * fixed], fixed,
+                    ll[a:b] if ll is not None else None,
+                )
+            table.add(key, info)
+    table.finish()
+
+
+def _inline_infos(postings: SortedPostings, lengths: np.ndarray | None) -> list[bytes]:
+    """The W3TermInfo bytes (before the inlined postings) of every term, computed for all at
+    once: weight sum, doc frequency, min and max length byte, max weight, first and last id."""
+    starts, docs, weights = postings.starts, postings.docs, postings.weights
+    n = len(postings.terms)
+    head = starts[:-1]
+    info = np.zeros(n, dtype=_TERMINFO_DTYPE)
+    info["inlined"] = 1
+    w64 = weights.astype(np.float64)
+    if np.all(w64 == np.floor(w64)) and (len(w64) == 0 or float(w64.max()) < 2**24):
+        # Whole weights (term frequencies × 1.0): every order of summing is exact.
+        info["weight"] = np.add.reduceat(w64, head)
+    else:  # sum() in Python's order, as Whoosh does
+        wl = weights.tolist()
+        bounds = starts.tolist()
+        info["weight"] = [sum(wl[bounds[i] : bounds[i + 1]]) for i in range(n)]
+    info["df"] = np.diff(starts)
+    if lengths is not None:
+        lb = lengths[docs]
+        info["maxlen"] = np.maximum.reduceat(lb, head)
+        # Whoosh's minimum skips lengths of byte 0 (`if length:`), and is 0 when all are.
+        lb16 = lb.astype(np.uint16)
+        lb16[lb16 == 0] = _NO_LENGTH
+        mins = np.minimum.reduceat(lb16, head)
+        mins[mins == _NO_LENGTH] = 0
+        info["minlen"] = mins
+    info["maxweight"] = np.maximum.reduceat(weights, head)
+    info["first"] = docs[head]
+    info["last"] = docs[starts[1:] - 1]
+    raw = info.tobytes()
+    size = _TERMINFO.size
+    return [raw[i : i + size] for i in range(0, len(raw), size)]
+
+
+def _write_list(
+    postfile: Any,
+    ids: list[int],
+    weights: list[float],
+    values: bytes,
+    fixed: int,
+    lens: list[int] | None,
+) -> bytes:
+    """One term's posting list in blocks to the postings file; its term table entry."""
+    start = postfile.tell()
+    out = [_POSTINGS_MAGIC]
+    n = len(ids)
+    total, maxweight, minlen, maxlen = 0.0, 0.0, _NO_LENGTH, 0
+    for b in range(0, n, BLOCK_LIMIT):
+        chunk, wchunk = ids[b : b + BLOCK_LIMIT], weights[b : b + BLOCK_LIMIT]
+        if wchunk.count(1.0) == len(wchunk):
+            mini_weights: Any = None
+        elif wchunk.count(wchunk[0]) == len(wchunk):
+            mini_weights = wchunk[0]
+        else:
+            mini_weights = tuple(wchunk)
+        deltas = (chunk[0], *map(sub, chunk[1:], chunk))
+        mini_values = values[b * fixed : (b + len(chunk)) * fixed] if fixed else None
+        data = zlib.compress(dumps((deltas, mini_weights, mini_values), 2), COMPRESSION)
+        bmax = max(wchunk)
+        if lens is not None:
+            lchunk = lens[b : b + BLOCK_LIMIT]
+            bmax_len = max(lchunk)
+            # Whoosh's minimum skips lengths of byte 0 (`if length:`), and is 0 when all are.
+            bmin_len = min(lchunk) or min((x for x in lchunk if x), default=0)
+            if bmin_len:
+                minlen = min(minlen, bmin_len)
+        else:
+            bmin_len, bmax_len = 0, 0  # length_to_byte(None), length_to_byte(0)
+        head = dumps((len(chunk), chunk[-1], bmax, COMPRESSION, bmin_len, bmax_len), 2)
+        size = len(head) + len(data)
+        out += (_INT.pack(-size if b + BLOCK_LIMIT >= n else size), head, data)
+        total += sum(wchunk)
+        maxweight = max(maxweight, bmax)
+        maxlen = max(maxlen, bmax_len)
+    body = b"".join(out)
+    postfile.write(body)
+    minbyte = minlen if minlen != _NO_LENGTH else 0
+    return _TERMINFO.pack(0, total, n, minbyte, maxlen, maxweight, ids[0], ids[-1]) + (
+        _EXTENT.pack(start, len(body))
+    )
+
+
+class _InlinePickler:
+    """What whoosh3 inlines for a short posting list: pickle.dumps((tuple(ids), tuple(weights),
+    tuple(values)), 2), values one bytes object per posting (W3TermInfo.set_inlined).
+
+    The ids are assembled from their opcodes; what follows them (weights and values, with the
+    pickler's memo numbers, which ints never take) is pickled once per distinct pair and
+    reused: a posting list of text terms is mostly frequencies of 1.
+    """
+
+    def __init__(self, fixed: int) -> None:
+        self.fixed = fixed
+        self._tails: dict[tuple[tuple[float, ...], bytes], bytes] = {}
+
+    def __call__(self, ids: list[int], weights: list[float], values: bytes) -> bytes:
+        key = (tuple(weights), values)
+        tail = self._tails.get(key)
+        if tail is None:
+            tail = self._tails[key] = self._tail(key[0], values)
+        return b"\x80\x02" + _tuple(b"".join(map(_pickle_int, ids)), len(ids)) + b"q\x00" + tail
+
+    def _tail(self, weights: tuple[float, ...], values: bytes) -> bytes:
+        f = self.fixed
+        # Distinct bytes objects, as Whoosh's list of values holds (equal objects would be
+        # pickled once and referred to).
+        vals = tuple(values[i : i + f] for i in range(0, len(values), f)) if f else ()
+        raw = dumps(((0,), weights, vals), 2)
+        if not raw.startswith(_ONE_ID):
+            raise ValueError("pickle protocol 2 wrote an unexpected prefix")
+        return raw[len(_ONE_ID) :]
+
+
+_ONE_ID = b"\x80\x02K\x00\x85q\x00"  # protocol 2, the tuple (0,), its memo entry
+
+
+def _pickle_int(i: int) -> bytes:
+    """An int as pickle's BININT1 / BININT2 / BININT opcode."""
+    if i < 256:
+        return _BININT1[i]
+    if i < 65536:
+        return b"M" + i.to_bytes(2, "little")
+    if i < 2**31:
+        return b"J" + i.to_bytes(4, "little")
+    raise ValueError(f"document number {i} is beyond a pickled BININT")
+
+
+def _tuple(items: bytes, n: int) -> bytes:
+    """Pickled items made a tuple: TUPLE1/2/3 after them, or MARK before and TUPLE after."""
+    if 1 <= n <= 3:
+        return items + _TUPLE_N[n]
+    return b"(" + items + b"t" if n else b")"
+
+
+_BININT1 = [b"K" + bytes((i,)) for i in range(256)]
+_TUPLE_N = {1: b"\x85", 2: b"\x86", 3: b"\x87"}
+
+
+def write_hashes(tindex: Any) -> None:
+    """HashWriter._write_hashes (whoosh.filedb.filetables): the 256 open-addressing tables of
+    (hash, position) pointers, the same slots, each table written with one write."""
+    dbfile = tindex.dbfile
+    for entries in tindex.buckets:
+        pos = dbfile.tell()
+        numslots = 2 * len(entries)
+        tindex.directory.append((pos, numslots))
+        if not numslots:
+            continue
+        hashes = [0] * numslots
+        positions = [0] * numslots  # no key sits at position 0 (the file header does)
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while positions[slot]:
+                slot = (slot + 1) % numslots
+            hashes[slot] = hashval
+            positions[slot] = position
+        table = np.empty(numslots, dtype=_POINTER_DTYPE)
+        table["hash"] = hashes
+        table["pos"] = positions
+        dbfile.write(table.tobytes())
+
+
+_POINTER_DTYPE = np.dtype([("hash", ">u4"), ("pos", ">i8")])  # filetables._pointer "!Iq"
+_TERMINFO_DTYPE = np.dtype(
+    [
+        ("inlined", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minlen", "u1"),
+        ("maxlen", "u1"),
+        ("maxweight", ">f4"),
+        ("first", ">u4"),
+        ("last", ">u4"),
+    ]
+)  # _TERMINFO "!BfIBBfII", packed
+
+
+class _TableAppender:
+    """OrderedHashWriter.add (whoosh.filedb.filetables) for keys known to come in order.
+
+    The same bytes and bookkeeping: the entry (lengths, key, value) appended to the file, its
+    position to the ordered index, (hash, position) to the hash bucket; without a tell() or a
+    key comparison per call, and the file written once per field.
+    """
+
+    def __init__(self, tindex: Any) -> None:
+        if tindex.hashtype != 0:
+            raise ValueError("the term table writer hashes keys with md5 (hash type 0)")
+        self._tindex = tindex
+        self._pos: int = tindex.dbfile.tell()
+        self._positions: list[int] = []
+        self._entries: list[bytes] = []
+        self._buckets = tindex.buckets
+        self._last: bytes | None = None
+
+    def add(self, key: bytes, value: bytes) -> None:
+        pos = self._pos
+        self._positions.append(pos)
+        entry = _LENGTHS.pack(len(key), len(value)) + key + value
+        self._entries.append(entry)
+        self._pos = pos + len(entry)
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+        self._buckets[h & 255].append((h, pos))
+        self._last = key
+
+    def finish(self) -> None:
+        self._tindex.dbfile.write(b"".join(self._entries))
+        _extend_index(self._tindex.index, self._positions)
+        if self._last is not None:
+            self._tindex.lastkey = self._last
+
+
+def _extend_index(index: Any, positions: list[int]) -> None:
+    """GrowableArray.extend (whoosh.util.numlists) for increasing positions: the array type it
+    would have grown to, filled at once."""
+    if not positions:
+        return
+    top = positions[-1]
+    code = "H" if top < 2**16 else "i" if top < 2**31 else "I" if top < 2**32 else "q"
+    if isinstance(index.array, array) and index.array.typecode == code:
+        index.array.extend(positions)
+    else:
+        index.array = array(code, list(index.array) + positions)
