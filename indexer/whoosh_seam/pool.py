@@ -127,7 +127,7 @@ class FieldPostings:
         elif self.fixed:
             values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
         return SortedPostings(
-            [to_bytes(t) for t in terms], starts, docs[order], weights, values, self.fixed
+            list(map(to_bytes, terms)), starts, docs[order], weights, values, self.fixed
         )
 
 

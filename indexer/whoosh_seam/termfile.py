@@ -11,8 +11,10 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from functools import partial
 from hashlib import md5
-from operator import sub
+from itertools import chain
+from operator import methodcaller, sub
 from pickle import dumps
 from typing import Any
 
@@ -41,39 +43,63 @@ def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -
     n_terms = len(postings.terms)
     if not n_terms:
         return
-    postfile = fw._postfile
-    table = _TableAppender(fw._tindex)
-    key_prefix = fw._fieldid.to_bytes(2, "big")
-    terms, starts, docs, weights, fixed = (
-        postings.terms,
-        postings.starts,
-        postings.docs,
-        postings.weights,
-        postings.fixed,
-    )
+    starts, docs, weights = postings.starts, postings.docs, postings.weights
+    values = postings.values
+    fixed = postings.fixed
+    counts = np.diff(starts)
     heads = _inline_infos(postings, lengths)
+    infos: list[bytes] = heads  # each term's head, completed below
+    # Lists of more than INLINE_LIMIT postings, in blocks, in term order (as the file wants).
     lbytes = lengths[docs] if lengths is not None else None
-    inline_pickle = _InlinePickler(fixed)
-    for t0, t1 in postings.slabs():
-        s0, s1 = int(starts[t0]), int(starts[t1])
-        dl = docs[s0:s1].tolist()
-        wl = weights[s0:s1].tolist()
-        vb = postings.values[s0:s1].tobytes() if postings.values is not None else b""
-        ll = lbytes[s0:s1].tolist() if lbytes is not None else None
-        bounds = (starts[t0 : t1 + 1] - s0).tolist()
-        for i in range(t1 - t0):
-            a, b = bounds[i], bounds[i + 1]
-            t = t0 + i
-            key = key_prefix + terms[t]
-            if b - a <= INLINE_LIMIT:
-                info = heads[t] + inline_pickle(dl[a:b], wl[a:b], vb[a * fixed : b * fixed])
-            else:
-                info = _write_list(
-                    postfile, dl[a:b], wl[a:b], vb[a * fixed : b * fixed], fixed,
-                    ll[a:b] if ll is not None else None,
-                )
-            table.add(key, info)
-    table.finish()
+    postfile = fw._postfile
+    for t in np.flatnonzero(counts > INLINE_LIMIT).tolist():
+        a, b = int(starts[t]), int(starts[t + 1])
+        infos[t] = _write_list(
+            postfile,
+            docs[a:b].tolist(),
+            weights[a:b].tolist(),
+            values[a:b].tobytes() if values is not None else b"",
+            fixed,
+            lbytes[a:b].tolist() if lbytes is not None else None,
+        )
+    pickler = _InlinePickler(fixed)
+    # Lists of one posting (most terms): gathered at once, their tails looked up by key.
+    one = np.flatnonzero(counts == 1)
+    if len(one) and fixed in (0, 4):
+        at = starts[one]
+        keys = weights[at].view(np.uint32).astype(np.uint64) << np.uint64(32)
+        if fixed:
+            assert values is not None
+            keys |= values[at].view(">u4").astype(np.uint64)
+        tails = {
+            k: pickler.tail((float(np.uint32(k >> 32).view(np.float32)),), _value(k, fixed))
+            for k in np.unique(keys).tolist()
+        }
+        ids = _IdPickles()
+        for t, d, k in zip(one.tolist(), docs[at].tolist(), keys.tolist(), strict=True):
+            infos[t] += b"\x80\x02" + ids[d] + b"\x85q\x00" + tails[k]
+        short = (counts > 1) & (counts <= INLINE_LIMIT)
+    else:
+        short = counts <= INLINE_LIMIT
+    for t in np.flatnonzero(short).tolist():
+        a, b = int(starts[t]), int(starts[t + 1])
+        vb = values[a:b].tobytes() if values is not None else b""
+        infos[t] += pickler(docs[a:b].tolist(), weights[a:b].tolist(), vb)
+    prefix = fw._fieldid.to_bytes(2, "big")
+    _append_table(fw._tindex, [prefix + term for term in postings.terms], infos)
+
+
+def _value(key: int, fixed: int) -> bytes:
+    """The value bytes kept in the low 32 bits of a one-posting key (see write_terms)."""
+    return (key & 0xFFFFFFFF).to_bytes(4, "big") if fixed else b""
+
+
+class _IdPickles(dict[int, bytes]):
+    """Document number → its pickled int, made once per number."""
+
+    def __missing__(self, i: int) -> bytes:
+        b = self[i] = _pickle_int(i)
+        return b
 
 
 def _inline_infos(postings: SortedPostings, lengths: np.ndarray | None) -> list[bytes]:
@@ -175,10 +201,11 @@ class _InlinePickler:
         key = (tuple(weights), values)
         tail = self._tails.get(key)
         if tail is None:
-            tail = self._tails[key] = self._tail(key[0], values)
+            tail = self._tails[key] = self.tail(key[0], values)
         return b"\x80\x02" + _tuple(b"".join(map(_pickle_int, ids)), len(ids)) + b"q\x00" + tail
 
-    def _tail(self, weights: tuple[float, ...], values: bytes) -> bytes:
+    def tail(self, weights: tuple[float, ...], values: bytes) -> bytes:
+        """The pickle after the ids tuple: weights and values, and the end."""
         f = self.fixed
         # Distinct bytes objects, as Whoosh's list of values holds (equal objects would be
         # pickled once and referred to).
@@ -215,26 +242,38 @@ _TUPLE_N = {1: b"\x85", 2: b"\x86", 3: b"\x87"}
 
 
 def write_hashes(tindex: Any) -> None:
-    """HashWriter._write_hashes (whoosh.filedb.filetables): the 256 open-addressing tables of
-    (hash, position) pointers, the same slots, each table written with one write."""
+    """HashWriter._write_hashes (whoosh.filedb.filetables) of what _append_table added: the
+    256 open-addressing tables of (hash, position) pointers, the same slots, each table
+    written with one write."""
+    if any(tindex.buckets):
+        raise ValueError("the term table holds entries the bulk writer did not add")
+    pointers = tindex.__dict__.get("tracuu_pointers", [])
+    hashes = np.concatenate([h for h, _ in pointers]) if pointers else np.zeros(0, np.int64)
+    positions = np.concatenate([p for _, p in pointers]) if pointers else np.zeros(0, np.int64)
+    bucket = hashes & 255
+    order = np.argsort(bucket, kind="stable")  # each bucket in the order keys were added
+    hashes, positions = hashes[order], positions[order]
+    bounds = np.zeros(257, dtype=np.int64)
+    np.cumsum(np.bincount(bucket, minlength=256), out=bounds[1:])
     dbfile = tindex.dbfile
-    for entries in tindex.buckets:
+    for b in range(256):
+        lo, hi = int(bounds[b]), int(bounds[b + 1])
         pos = dbfile.tell()
-        numslots = 2 * len(entries)
+        numslots = 2 * (hi - lo)
         tindex.directory.append((pos, numslots))
         if not numslots:
             continue
-        hashes = [0] * numslots
-        positions = [0] * numslots  # no key sits at position 0 (the file header does)
-        for hashval, position in entries:
-            slot = (hashval >> 8) % numslots
-            while positions[slot]:
+        table = np.zeros(numslots, dtype=_POINTER_DTYPE)
+        taken = [False] * numslots
+        slots = []
+        for home in ((hashes[lo:hi] >> 8) % numslots).tolist():
+            slot = home
+            while taken[slot]:
                 slot = (slot + 1) % numslots
-            hashes[slot] = hashval
-            positions[slot] = position
-        table = np.empty(numslots, dtype=_POINTER_DTYPE)
-        table["hash"] = hashes
-        table["pos"] = positions
+            taken[slot] = True
+            slots.append(slot)
+        table["hash"][slots] = hashes[lo:hi]
+        table["pos"][slots] = positions[lo:hi]
         dbfile.write(table.tobytes())
 
 
@@ -253,39 +292,48 @@ _TERMINFO_DTYPE = np.dtype(
 )  # _TERMINFO "!BfIBBfII", packed
 
 
-class _TableAppender:
-    """OrderedHashWriter.add (whoosh.filedb.filetables) for keys known to come in order.
+def _append_table(tindex: Any, keys: list[bytes], values: list[bytes]) -> None:
+    """OrderedHashWriter.add (whoosh.filedb.filetables) of keys known to come in order, all
+    at once: the entries (lengths, key, value) in one write, their positions to the ordered
+    index, (hash, position) kept for write_hashes as arrays instead of one tuple per key."""
+    if tindex.hashtype != 0:
+        raise ValueError("the term table writer hashes keys with md5 (hash type 0)")
+    if not keys:
+        return
+    dbfile = tindex.dbfile
+    start = dbfile.tell()
+    klens = np.fromiter(map(len, keys), np.int64, len(keys))
+    vlens = np.fromiter(map(len, values), np.int64, len(values))
+    heads = np.empty(len(keys), dtype=_LENGTHS_DTYPE)
+    heads["key"] = klens
+    heads["value"] = vlens
+    raw = heads.tobytes()
+    size = _LENGTHS.size
+    dbfile.write(
+        b"".join(
+            chain.from_iterable(
+                zip(
+                    (raw[i : i + size] for i in range(0, len(raw), size)),
+                    keys,
+                    values,
+                    strict=True,
+                )
+            )
+        )
+    )
+    ends = np.cumsum(klens + vlens + size)
+    positions = start + np.concatenate(([0], ends[:-1]))
+    digests = b"".join(map(_DIGEST, map(_MD5, keys)))
+    hashes = np.frombuffer(digests, dtype=">u4").reshape(-1, 4)[:, 3].astype(np.int64)
+    pointers = tindex.__dict__.setdefault("tracuu_pointers", [])
+    pointers.append((hashes, positions))
+    _extend_index(tindex.index, positions.tolist())
+    tindex.lastkey = keys[-1]
 
-    The same bytes and bookkeeping: the entry (lengths, key, value) appended to the file, its
-    position to the ordered index, (hash, position) to the hash bucket; without a tell() or a
-    key comparison per call, and the file written once per field.
-    """
 
-    def __init__(self, tindex: Any) -> None:
-        if tindex.hashtype != 0:
-            raise ValueError("the term table writer hashes keys with md5 (hash type 0)")
-        self._tindex = tindex
-        self._pos: int = tindex.dbfile.tell()
-        self._positions: list[int] = []
-        self._entries: list[bytes] = []
-        self._buckets = tindex.buckets
-        self._last: bytes | None = None
-
-    def add(self, key: bytes, value: bytes) -> None:
-        pos = self._pos
-        self._positions.append(pos)
-        entry = _LENGTHS.pack(len(key), len(value)) + key + value
-        self._entries.append(entry)
-        self._pos = pos + len(entry)
-        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
-        self._buckets[h & 255].append((h, pos))
-        self._last = key
-
-    def finish(self) -> None:
-        self._tindex.dbfile.write(b"".join(self._entries))
-        _extend_index(self._tindex.index, self._positions)
-        if self._last is not None:
-            self._tindex.lastkey = self._last
+_MD5 = partial(md5, usedforsecurity=False)
+_DIGEST = methodcaller("digest")
+_LENGTHS_DTYPE = np.dtype([("key", ">i4"), ("value", ">i4")])  # _LENGTHS "!ii"
 
 
 def _extend_index(index: Any, positions: list[int]) -> None:

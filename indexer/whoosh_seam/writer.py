@@ -141,7 +141,8 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
                 postings = self.pool.fields.pop(fieldname)  # free each field once written
                 if not len(postings):
                     continue  # as Whoosh: a field without postings gets no field id
-                to_bytes = field.to_bytes if counted(field) else _same
+                # A counted field is a TEXT field: its to_bytes is UTF-8 (str.encode, in C).
+                to_bytes = str.encode if counted(field) else _same
                 fw.start_field(fieldname, field)
                 write_terms(fw, postings.sorted(to_bytes), lengths)
                 del postings
