@@ -12,19 +12,10 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import count
 from typing import Any
 
 import numpy as np
-
-
-class _TermIds(dict[Any, int]):
-    """term → id, numbering a new term on first sight (dict lookups through map() stay in C)."""
-
-    __slots__ = ()
-
-    def __missing__(self, term: Any) -> int:
-        n = self[term] = len(self)
-        return n
 
 
 class _Column:
@@ -57,12 +48,27 @@ class FieldPostings:
     """One field's postings in the order they came: term ids, weights, frequencies (a counted
     field's values are pack_uint(freq)) or values, and runs of one document's postings."""
 
-    __slots__ = ("counted", "fixed", "freqs", "ids", "merged", "runs", "tids", "values", "weights")
+    __slots__ = (
+        "counted",
+        "fixed",
+        "freqs",
+        "ids",
+        "merged",
+        "numbers",
+        "runs",
+        "tids",
+        "values",
+        "weights",
+    )
 
     def __init__(self, fixed: int, counted: bool) -> None:
         self.fixed = fixed  # bytes of value per posting
         self.counted = counted
-        self.ids = _TermIds()  # str terms (counted fields) or bytes (any other field)
+        # term → id: str terms (counted fields) or bytes (any other field). A new term takes
+        # the next number of `numbers`, which every posting advances: ids are unique, not
+        # dense, and setdefault() through map() assigns them without a Python call.
+        self.ids: dict[Any, int] = {}
+        self.numbers = count()
         self.tids = _Column(np.int32)
         self.weights = _Column(np.float32)
         self.freqs = _Column(np.uint32)  # counted fields
@@ -78,7 +84,7 @@ class FieldPostings:
         n = len(counts)
         if not n:
             return
-        self.tids.put(np.fromiter(map(self.ids.__getitem__, counts), np.int32, n), n)
+        self.tids.put(np.fromiter(map(self.ids.setdefault, counts, self.numbers), np.int32, n), n)
         freqs = np.fromiter(counts.values(), np.uint32, n)
         self.freqs.put(freqs, n)
         weights = freqs * field_boost  # float64, then rounded to float32 as array("f") does
@@ -90,7 +96,7 @@ class FieldPostings:
 
     def add(self, docnum: int, term: Any, weight: float, value: bytes) -> None:
         """One posting (field.index() of other fields, and merged segments)."""
-        self.tids.put(self.ids[term], 1)
+        self.tids.put(self.ids.setdefault(term, next(self.numbers)), 1)
         self.weights.put(weight, 1)
         if self.counted:
             self.freqs.put(int.from_bytes(value, "big"), 1)  # value is pack_uint(freq)
@@ -107,11 +113,11 @@ class FieldPostings:
         terms = sorted(self.ids)  # str order is UTF-8 byte order
         n = len(terms)
         tid_of = np.fromiter(map(self.ids.__getitem__, terms), np.int64, n)
-        rank = np.empty(n, dtype=np.int32)
-        rank[tid_of] = np.arange(n, dtype=np.int32)
         tids = self.tids.array()
-        counts = np.bincount(tids, minlength=n)[tid_of]
-        keys = rank[tids]
+        rank = np.zeros(int(tid_of.max()) + 1 if n else 0, dtype=np.int32)
+        rank[tid_of] = np.arange(n, dtype=np.int32)
+        keys = rank[tids]  # each posting's term, numbered in term order
+        counts = np.bincount(keys, minlength=n)
         runs = np.frombuffer(self.runs, dtype=np.uint32).reshape(-1, 2)
         docs = np.repeat(runs[:, 0], runs[:, 1])
         # Documents come in docnum order (a stable sort keeps them so), unless a merge added

@@ -52,16 +52,20 @@ def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -
     # Lists of more than INLINE_LIMIT postings, in blocks, in term order (as the file wants).
     lbytes = lengths[docs] if lengths is not None else None
     postfile = fw._postfile
-    for t in np.flatnonzero(counts > INLINE_LIMIT).tolist():
-        a, b = int(starts[t]), int(starts[t + 1])
-        infos[t] = _write_list(
-            postfile,
-            docs[a:b].tolist(),
-            weights[a:b].tolist(),
-            values[a:b].tobytes() if values is not None else b"",
-            fixed,
-            lbytes[a:b].tolist() if lbytes is not None else None,
-        )
+    long_terms = np.flatnonzero(counts > INLINE_LIMIT)
+    if _whole(weights):
+        _write_lists(postfile, postings, lbytes, long_terms, infos)
+    else:  # sums of weights in Python's order, list by list
+        for t in long_terms.tolist():
+            a, b = int(starts[t]), int(starts[t + 1])
+            infos[t] = _write_list(
+                postfile,
+                docs[a:b].tolist(),
+                weights[a:b].tolist(),
+                values[a:b].tobytes() if values is not None else b"",
+                fixed,
+                lbytes[a:b].tolist() if lbytes is not None else None,
+            )
     pickler = _InlinePickler(fixed)
     # Lists of one posting (most terms): gathered at once, their tails looked up by key.
     one = np.flatnonzero(counts == 1)
@@ -110,10 +114,8 @@ def _inline_infos(postings: SortedPostings, lengths: np.ndarray | None) -> list[
     head = starts[:-1]
     info = np.zeros(n, dtype=_TERMINFO_DTYPE)
     info["inlined"] = 1
-    w64 = weights.astype(np.float64)
-    if np.all(w64 == np.floor(w64)) and (len(w64) == 0 or float(w64.max()) < 2**24):
-        # Whole weights (term frequencies × 1.0): every order of summing is exact.
-        info["weight"] = np.add.reduceat(w64, head)
+    if _whole(weights):  # every order of summing is exact
+        info["weight"] = np.add.reduceat(weights.astype(np.float64), head)
     else:  # sum() in Python's order, as Whoosh does
         wl = weights.tolist()
         bounds = starts.tolist()
@@ -134,6 +136,90 @@ def _inline_infos(postings: SortedPostings, lengths: np.ndarray | None) -> list[
     raw = info.tobytes()
     size = _TERMINFO.size
     return [raw[i : i + size] for i in range(0, len(raw), size)]
+
+
+def _whole(weights: np.ndarray) -> bool:
+    """Whole weights below 2**24 (term frequencies × 1.0): sums exact in any order."""
+    if not len(weights):
+        return True
+    return bool(np.all(weights == np.floor(weights)) and weights.max() < 2**24)
+
+
+def _write_lists(
+    postfile: Any,
+    postings: SortedPostings,
+    lbytes: np.ndarray | None,
+    terms: np.ndarray,
+    infos: list[bytes],
+) -> None:
+    """_write_list for every term in `terms` (of whole weights), the statistics of every block
+    (max and min weight, weight sum, min and max length byte, deltas) computed at once."""
+    if not len(terms):
+        return
+    starts, docs, weights = postings.starts, postings.docs, postings.weights
+    values = postings.values
+    n_t = np.diff(starts)[terms]
+    s_t = starts[terms]
+    nblocks = (n_t + BLOCK_LIMIT - 1) // BLOCK_LIMIT
+    first_block = np.cumsum(nblocks) - nblocks
+    block_term = np.repeat(np.arange(len(terms)), nblocks)
+    block_start = s_t[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * (
+        BLOCK_LIMIT
+    )
+    block_end = np.minimum(block_start + BLOCK_LIMIT, (s_t + n_t)[block_term])
+    # Every term's list and every block: segments partitioning the postings, for reduceat.
+    bounds = np.union1d(starts[:-1], block_start)
+    seg = np.searchsorted(bounds, block_start)
+    wmax = np.maximum.reduceat(weights, bounds)[seg].tolist()
+    wmin = np.minimum.reduceat(weights, bounds)[seg].tolist()
+    wsum = np.add.reduceat(weights.astype(np.float64), bounds)[seg].tolist()
+    if lbytes is not None:
+        lmax = np.maximum.reduceat(lbytes, bounds)[seg].tolist()
+        lb16 = lbytes.astype(np.uint16)
+        lb16[lb16 == 0] = _NO_LENGTH  # Whoosh's minimum skips length byte 0
+        lmin = np.minimum.reduceat(lb16, bounds)[seg]
+        lmin[lmin == _NO_LENGTH] = 0
+        lmins = lmin.tolist()
+    else:
+        lmax = lmins = [0] * len(block_start)
+    deltas = docs.astype(np.int64)
+    deltas[1:] -= docs[:-1]
+    deltas[block_start] = docs[block_start]  # a block's first id is whole
+    last = docs[block_end - 1].tolist()
+    bs, be = block_start.tolist(), block_end.tolist()
+    blocks = nblocks.tolist()
+    for j, t in enumerate(terms.tolist()):
+        start = postfile.tell()
+        out = [_POSTINGS_MAGIC]
+        b0 = int(first_block[j])
+        total, maxweight, minlen, maxlen = 0.0, 0.0, _NO_LENGTH, 0
+        for k in range(b0, b0 + blocks[j]):
+            a, e = bs[k], be[k]
+            bmax = wmax[k]
+            if bmax == 1.0 and wmin[k] == 1.0:
+                mini_weights: Any = None
+            elif bmax == wmin[k]:
+                mini_weights = bmax
+            else:
+                mini_weights = tuple(weights[a:e].tolist())
+            mini_values = values[a:e].tobytes() if values is not None else None
+            raw = dumps((tuple(deltas[a:e].tolist()), mini_weights, mini_values), 2)
+            data = zlib.compress(raw, COMPRESSION)
+            head = dumps((e - a, last[k], bmax, COMPRESSION, lmins[k], lmax[k]), 2)
+            size = len(head) + len(data)
+            out += (_INT.pack(-size if k == b0 + blocks[j] - 1 else size), head, data)
+            total += wsum[k]
+            maxweight = max(maxweight, bmax)
+            if lmins[k]:
+                minlen = min(minlen, lmins[k])
+            maxlen = max(maxlen, lmax[k])
+        body = b"".join(out)
+        postfile.write(body)
+        minbyte = minlen if minlen != _NO_LENGTH else 0
+        first_id, last_id = int(docs[starts[t]]), int(docs[starts[t + 1] - 1])
+        infos[t] = _TERMINFO.pack(
+            0, total, int(n_t[j]), minbyte, maxlen, maxweight, first_id, last_id
+        ) + _EXTENT.pack(start, len(body))
 
 
 def _write_list(
