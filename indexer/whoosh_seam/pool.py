@@ -110,9 +110,11 @@ class FieldPostings:
 
     def sorted(self, to_bytes: Any) -> SortedPostings:
         """Every posting in term order (terms by their bytes), documents ascending in each."""
-        terms = sorted(self.ids)  # str order is UTF-8 byte order
-        n = len(terms)
-        tid_of = np.fromiter(map(self.ids.__getitem__, terms), np.int64, n)
+        n = len(self.ids)
+        encoded = list(map(to_bytes, self.ids))
+        by_bytes = sorted(range(n), key=encoded.__getitem__)  # bytes compare as memcmp
+        terms = list(map(encoded.__getitem__, by_bytes))
+        tid_of = np.fromiter(self.ids.values(), np.int64, n)[by_bytes]
         tids = self.tids.array()
         rank = np.zeros(int(tid_of.max()) + 1 if n else 0, dtype=np.int32)
         rank[tid_of] = np.arange(n, dtype=np.int32)
@@ -133,7 +135,7 @@ class FieldPostings:
         elif self.fixed:
             values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
         return SortedPostings(
-            list(map(to_bytes, terms)), starts, docs[order], weights, values, self.fixed
+            terms, starts, docs[order], weights, values, self.fixed
         )
 
 

@@ -75,13 +75,14 @@ def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -
         if fixed:
             assert values is not None
             keys |= values[at].view(">u4").astype(np.uint64)
-        tails = {
-            k: pickler.tail((float(np.uint32(k >> 32).view(np.float32)),), _value(k, fixed))
+        tails = {  # TUPLE1 and memo of the ids, then the pickled weight and value
+            k: b"\x85q\x00"
+            + pickler.tail((float(np.uint32(k >> 32).view(np.float32)),), _value(k, fixed))
             for k in np.unique(keys).tolist()
         }
         ids = _IdPickles()
         for t, d, k in zip(one.tolist(), docs[at].tolist(), keys.tolist(), strict=True):
-            infos[t] += b"\x80\x02" + ids[d] + b"\x85q\x00" + tails[k]
+            infos[t] += ids[d] + tails[k]
         short = (counts > 1) & (counts <= INLINE_LIMIT)
     else:
         short = counts <= INLINE_LIMIT
@@ -99,10 +100,10 @@ def _value(key: int, fixed: int) -> bytes:
 
 
 class _IdPickles(dict[int, bytes]):
-    """Document number → its pickled int, made once per number."""
+    """Document number → the pickle protocol header and the number, made once per number."""
 
     def __missing__(self, i: int) -> bytes:
-        b = self[i] = _pickle_int(i)
+        b = self[i] = b"\x80\x02" + _pickle_int(i)
         return b
 
 
