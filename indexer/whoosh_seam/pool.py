@@ -50,6 +50,7 @@ class FieldPostings:
 
     __slots__ = (
         "counted",
+        "field_boost",
         "fixed",
         "freqs",
         "ids",
@@ -70,7 +71,10 @@ class FieldPostings:
         self.ids: dict[Any, int] = {}
         self.numbers = count()
         self.tids = _Column(np.int32)
+        # A counted field's weights are freq × field_boost until a posting comes with another
+        # (a document boost, a merge): then every posting has its weight here.
         self.weights = _Column(np.float32)
+        self.field_boost: float | None = None
         self.freqs = _Column(np.uint32)  # counted fields
         self.values = bytearray()  # other fields
         self.runs = array("I")  # (docnum, postings) of each document's run, flat
@@ -85,17 +89,31 @@ class FieldPostings:
         if not n:
             return
         self.tids.put(np.fromiter(map(self.ids.setdefault, counts, self.numbers), np.int32, n), n)
+        if self.field_boost is None:
+            self.field_boost = field_boost
+        weighed = boost != 1.0 or field_boost != self.field_boost or self.weights.n > 0
+        if weighed:
+            self._weigh()  # the postings so far, before this document's
         freqs = np.fromiter(counts.values(), np.uint32, n)
         self.freqs.put(freqs, n)
-        weights = freqs * field_boost  # float64, then rounded to float32 as array("f") does
-        if boost != 1.0:
-            weights *= boost
-        self.weights.put(weights, n)
+        if weighed:
+            weights = freqs * field_boost  # float64, then rounded to float32 as array("f")
+            if boost != 1.0:
+                weights *= boost
+            self.weights.put(weights, n)
         self.runs.append(docnum)
         self.runs.append(n)
 
+    def _weigh(self) -> None:
+        """Give the postings so far their weights (freq × field_boost), as add() needs."""
+        if self.counted and self.weights.n < self.freqs.n:
+            fb = 1.0 if self.field_boost is None else self.field_boost
+            done = self.weights.n
+            self.weights.put(self.freqs.array()[done:] * fb, self.freqs.n - done)
+
     def add(self, docnum: int, term: Any, weight: float, value: bytes) -> None:
         """One posting (field.index() of other fields, and merged segments)."""
+        self._weigh()
         self.tids.put(self.ids.setdefault(term, next(self.numbers)), 1)
         self.weights.put(weight, 1)
         if self.counted:
@@ -128,15 +146,17 @@ class FieldPostings:
         del keys, tids, rank, tid_of
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
-        weights = self.weights.array()[order]
+        if self.counted and not self.weights.n:  # every weight is freq × field_boost
+            fb = 1.0 if self.field_boost is None else self.field_boost
+            weights = (self.freqs.array()[order] * fb).astype(np.float32)
+        else:
+            weights = self.weights.array()[order]
         values: np.ndarray | None = None
         if self.counted:
             values = self.freqs.array()[order].astype(">u4").view(f"V{self.fixed}")
         elif self.fixed:
             values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
-        return SortedPostings(
-            terms, starts, docs[order], weights, values, self.fixed
-        )
+        return SortedPostings(terms, starts, docs[order], weights, values, self.fixed)
 
 
 @dataclass

@@ -468,3 +468,36 @@ def test_the_import_indexes_what_whoosh_indexes(
     assert got[0].keys() == expected[0].keys()
     assert got[0] == expected[0]
     assert got[1] == expected[1]
+
+
+def test_document_boosts_weigh_as_in_whoosh(tmp_path: Path) -> None:
+    """A document or field boost multiplies its weights (freq × field_boost × boost), before
+    and after unboosted documents: the bulk writer's derived weights give way to stored ones."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam.codec import InliningCodec
+    from indexer.whoosh_seam.writer import BulkWriter
+
+    docs = [
+        index_document(Article.from_dict(json.loads(line))[0])
+        for line in ARTICLES.read_text("utf-8").splitlines()[:6]
+    ]
+    docs[2]["_boost"] = 2.5
+    docs[4]["_text_bi_boost"] = 0.3
+    folders = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        folder = folders[name] = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(folder, build_schema())
+        writer = writer_class(ix, codec=InliningCodec(4))
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit()
+        ix.close()
+    expected, got = _index_by_id(folders["whoosh"]), _index_by_id(folders["bulk"])
+    assert got == expected
+    weights = {w for found in got[0].values() for w in found.values()}
+    assert {2.5, 0.3} <= {round(w, 6) for w in weights}
