@@ -133,30 +133,36 @@ class FieldPostings:
         by_bytes = sorted(range(n), key=encoded.__getitem__)  # bytes compare as memcmp
         terms = list(map(encoded.__getitem__, by_bytes))
         tid_of = np.fromiter(self.ids.values(), np.int64, n)[by_bytes]
-        tids = self.tids.array()
         rank = np.zeros(int(tid_of.max()) + 1 if n else 0, dtype=np.int32)
         rank[tid_of] = np.arange(n, dtype=np.int32)
-        keys = rank[tids]  # each posting's term, numbered in term order
+        del tid_of
+        keys = rank[self.tids.array()]  # each posting's term, numbered in term order
+        del rank
         counts = np.bincount(keys, minlength=n)
         runs = np.frombuffer(self.runs, dtype=np.uint32).reshape(-1, 2)
         docs = np.repeat(runs[:, 0], runs[:, 1])
         # Documents come in docnum order (a stable sort keeps them so), unless a merge added
         # postings of other segments: then order by docnum within each term.
         order = np.lexsort((docs, keys)) if self.merged else np.argsort(keys, kind="stable")
-        del keys, tids, rank, tid_of
+        del keys
+        docs = docs[order]
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
-        if self.counted and not self.weights.n:  # every weight is freq × field_boost
-            fb = 1.0 if self.field_boost is None else self.field_boost
-            weights = (self.freqs.array()[order] * fb).astype(np.float32)
-        else:
-            weights = self.weights.array()[order]
         values: np.ndarray | None = None
         if self.counted:
-            values = self.freqs.array()[order].astype(">u4").view(f"V{self.fixed}")
-        elif self.fixed:
-            values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
-        return SortedPostings(terms, starts, docs[order], weights, values, self.fixed)
+            freqs = self.freqs.array()[order]
+            values = freqs.astype(">u4").view(f"V{self.fixed}")
+            if self.weights.n:
+                weights = self.weights.array()[order]
+            else:  # every weight is freq × field_boost (float64, then float32 as array("f"))
+                fb = 1.0 if self.field_boost is None else self.field_boost
+                weights = freqs.astype(np.float32) if fb == 1.0 else (freqs * fb).astype(np.float32)
+            del freqs
+        else:
+            weights = self.weights.array()[order]
+            if self.fixed:
+                values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
+        return SortedPostings(terms, starts, docs, weights, values, self.fixed)
 
 
 @dataclass

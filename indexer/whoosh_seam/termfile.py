@@ -183,8 +183,8 @@ def _write_lists(
         lmins = lmin.tolist()
     else:
         lmax = lmins = [0] * len(block_start)
-    deltas = docs.astype(np.int64)
-    deltas[1:] -= docs[:-1]
+    deltas = docs.copy()
+    deltas[1:] -= docs[:-1]  # wraps where a list starts: every list starts a block, set below
     deltas[block_start] = docs[block_start]  # a block's first id is whole
     last = docs[block_end - 1].tolist()
     bs, be = block_start.tolist(), block_end.tolist()

@@ -2,9 +2,11 @@
 
 Whoosh's SegmentWriter sends every posting through an external sort (a pickle.dump and a
 pickle.load each when the pool spills) and then through the codec one posting at a time, with a
-field-length lookup per posting. BulkWriter appends postings to per-term arrays as documents
-come (already in docnum order) and writes each term's list in blocks. Everything else — stored
-fields, length columns, deletions, merges, the table of contents — is Whoosh's SegmentWriter.
+field-length lookup per posting. BulkWriter hands each document's field to the pool as a Counter
+of its terms (pool.py: arrays, no Python step per posting), sorts each field's postings once at
+commit and writes them with termfile.py, byte for byte what whoosh3 writes. Everything else —
+stored fields, length columns, deletions, the table of contents — is Whoosh's SegmentWriter;
+merges of small segments read each list through Whoosh's public matcher API.
 """
 
 from __future__ import annotations
@@ -144,8 +146,10 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
                 # A counted field is a TEXT field: its to_bytes is UTF-8 (str.encode, in C).
                 to_bytes = str.encode if counted(field) else _same
                 fw.start_field(fieldname, field)
-                write_terms(fw, postings.sorted(to_bytes), lengths)
-                del postings
+                in_order = postings.sorted(to_bytes)
+                del postings  # its arrays, before the writing makes its own
+                write_terms(fw, in_order, lengths)
+                del in_order
                 fw.finish_field()
             fw.close()
         finally:
