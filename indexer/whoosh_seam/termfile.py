@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import struct
 import zlib
-from array import array
-from functools import partial
-from hashlib import md5
-from itertools import chain
-from operator import methodcaller, sub
+from operator import sub
 from pickle import dumps
 from typing import Any
 
 import numpy as np
 
 from indexer.whoosh_seam.pool import SortedPostings
+from indexer.whoosh_seam.tablefile import append_table
 
 INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
 BLOCK_LIMIT = 1024  # postings per block (search decodes whole lists and pays per block)
@@ -28,7 +25,6 @@ COMPRESSION = 3  # zlib level of posting blocks (whoosh3 W3PostingsWriter compre
 _TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3 W3TermInfo
 _EXTENT = struct.Struct("!qi")
 _INT = struct.Struct("!i")
-_LENGTHS = struct.Struct("!ii")  # key and value length before each term table entry
 _POSTINGS_MAGIC = b"W3Bl"
 _NO_LENGTH = 256  # above every length byte: "no length seen yet"
 
@@ -91,7 +87,7 @@ def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -
         vb = values[a:b].tobytes() if values is not None else b""
         infos[t] += pickler(docs[a:b].tolist(), weights[a:b].tolist(), vb)
     prefix = fw._fieldid.to_bytes(2, "big")
-    _append_table(fw._tindex, [prefix + term for term in postings.terms], infos)
+    append_table(fw._tindex, [prefix + term for term in postings.terms], infos)
 
 
 def _value(key: int, fixed: int) -> bytes:
@@ -328,43 +324,6 @@ _BININT1 = [b"K" + bytes((i,)) for i in range(256)]
 _TUPLE_N = {1: b"\x85", 2: b"\x86", 3: b"\x87"}
 
 
-def write_hashes(tindex: Any) -> None:
-    """HashWriter._write_hashes (whoosh.filedb.filetables) of what _append_table added: the
-    256 open-addressing tables of (hash, position) pointers, the same slots, each table
-    written with one write."""
-    if any(tindex.buckets):
-        raise ValueError("the term table holds entries the bulk writer did not add")
-    pointers = tindex.__dict__.get("tracuu_pointers", [])
-    hashes = np.concatenate([h for h, _ in pointers]) if pointers else np.zeros(0, np.int64)
-    positions = np.concatenate([p for _, p in pointers]) if pointers else np.zeros(0, np.int64)
-    bucket = hashes & 255
-    order = np.argsort(bucket, kind="stable")  # each bucket in the order keys were added
-    hashes, positions = hashes[order], positions[order]
-    bounds = np.zeros(257, dtype=np.int64)
-    np.cumsum(np.bincount(bucket, minlength=256), out=bounds[1:])
-    dbfile = tindex.dbfile
-    for b in range(256):
-        lo, hi = int(bounds[b]), int(bounds[b + 1])
-        pos = dbfile.tell()
-        numslots = 2 * (hi - lo)
-        tindex.directory.append((pos, numslots))
-        if not numslots:
-            continue
-        table = np.zeros(numslots, dtype=_POINTER_DTYPE)
-        taken = [False] * numslots
-        slots = []
-        for home in ((hashes[lo:hi] >> 8) % numslots).tolist():
-            slot = home
-            while taken[slot]:
-                slot = (slot + 1) % numslots
-            taken[slot] = True
-            slots.append(slot)
-        table["hash"][slots] = hashes[lo:hi]
-        table["pos"][slots] = positions[lo:hi]
-        dbfile.write(table.tobytes())
-
-
-_POINTER_DTYPE = np.dtype([("hash", ">u4"), ("pos", ">i8")])  # filetables._pointer "!Iq"
 _TERMINFO_DTYPE = np.dtype(
     [
         ("inlined", "u1"),
@@ -377,60 +336,3 @@ _TERMINFO_DTYPE = np.dtype(
         ("last", ">u4"),
     ]
 )  # _TERMINFO "!BfIBBfII", packed
-
-
-def _append_table(tindex: Any, keys: list[bytes], values: list[bytes]) -> None:
-    """OrderedHashWriter.add (whoosh.filedb.filetables) of keys known to come in order, all
-    at once: the entries (lengths, key, value) in one write, their positions to the ordered
-    index, (hash, position) kept for write_hashes as arrays instead of one tuple per key."""
-    if tindex.hashtype != 0:
-        raise ValueError("the term table writer hashes keys with md5 (hash type 0)")
-    if not keys:
-        return
-    dbfile = tindex.dbfile
-    start = dbfile.tell()
-    klens = np.fromiter(map(len, keys), np.int64, len(keys))
-    vlens = np.fromiter(map(len, values), np.int64, len(values))
-    heads = np.empty(len(keys), dtype=_LENGTHS_DTYPE)
-    heads["key"] = klens
-    heads["value"] = vlens
-    raw = heads.tobytes()
-    size = _LENGTHS.size
-    dbfile.write(
-        b"".join(
-            chain.from_iterable(
-                zip(
-                    (raw[i : i + size] for i in range(0, len(raw), size)),
-                    keys,
-                    values,
-                    strict=True,
-                )
-            )
-        )
-    )
-    ends = np.cumsum(klens + vlens + size)
-    positions = start + np.concatenate(([0], ends[:-1]))
-    digests = b"".join(map(_DIGEST, map(_MD5, keys)))
-    hashes = np.frombuffer(digests, dtype=">u4").reshape(-1, 4)[:, 3].astype(np.int64)
-    pointers = tindex.__dict__.setdefault("tracuu_pointers", [])
-    pointers.append((hashes, positions))
-    _extend_index(tindex.index, positions.tolist())
-    tindex.lastkey = keys[-1]
-
-
-_MD5 = partial(md5, usedforsecurity=False)
-_DIGEST = methodcaller("digest")
-_LENGTHS_DTYPE = np.dtype([("key", ">i4"), ("value", ">i4")])  # _LENGTHS "!ii"
-
-
-def _extend_index(index: Any, positions: list[int]) -> None:
-    """GrowableArray.extend (whoosh.util.numlists) for increasing positions: the array type it
-    would have grown to, filled at once."""
-    if not positions:
-        return
-    top = positions[-1]
-    code = "H" if top < 2**16 else "i" if top < 2**31 else "I" if top < 2**32 else "q"
-    if isinstance(index.array, array) and index.array.typecode == code:
-        index.array.extend(positions)
-    else:
-        index.array = array(code, list(index.array) + positions)

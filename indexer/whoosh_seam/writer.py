@@ -26,7 +26,8 @@ from whoosh.writing import SegmentWriter
 from indexer.whoosh_seam.codec import InliningCodec
 from indexer.whoosh_seam.pool import BulkPool, counted, counts_of
 from indexer.whoosh_seam.storage import create_index, open_index
-from indexer.whoosh_seam.termfile import INLINE_LIMIT, write_hashes, write_terms
+from indexer.whoosh_seam.tablefile import write_hashes
+from indexer.whoosh_seam.termfile import INLINE_LIMIT, write_terms
 
 POOL_MB = 256
 
