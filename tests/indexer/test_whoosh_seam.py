@@ -501,3 +501,57 @@ def test_document_boosts_weigh_as_in_whoosh(tmp_path: Path) -> None:
     assert got == expected
     weights = {w for found in got[0].values() for w in found.values()}
     assert {2.5, 0.3} <= {round(w, 6) for w in weights}
+
+
+def test_segments_written_with_one_value_object_per_inlined_list_still_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before session 4 the bulk writer inlined all values of a short list as one bytes
+    object; Whoosh's matcher raises IndexError past a list's first value, so Whoosh's merge
+    of small segments (from the 6th small commit) failed. Merges read ids and weights only:
+    4 segments in the old layout, 4 more in today's, merged, hold what Whoosh would index."""
+    from pickle import dumps
+
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam import termfile
+    from indexer.whoosh_seam.codec import InliningCodec
+
+    def old_tail(self: Any, weights: tuple[float, ...], values: bytes) -> bytes:
+        return dumps(((0,), weights, (values,) if self.fixed else ()), 2)[7:]
+
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()][:40]
+    data = tmp_path / "data"
+    with monkeypatch.context() as patched:
+        patched.setattr(termfile._InlinePickler, "tail", old_tail)
+        with Store(data, chunk=5) as store:
+            import_files(store, [_write(tmp_path / "old.jsonl", base[:20])])
+    folder = DataDir(data).live_index()
+    assert folder is not None
+    ix = open_index(folder)
+    try:
+        assert len(ix._segments()) == 4
+        with ix.reader() as reader, pytest.raises(IndexError):
+            list(reader.iter_postings())  # the old layout: Whoosh's own merge would fail
+    finally:
+        ix.close()
+    with Store(data, chunk=5) as store:
+        import_files(store, [_write(tmp_path / "new.jsonl", base[20:])])
+    ix = open_index(folder)
+    try:
+        assert ix.doc_count() == 40 and len(ix._segments()) < 8  # small segments merged
+    finally:
+        ix.close()
+
+    reference = tmp_path / "whoosh"
+    reference.mkdir()
+    ix = whoosh_index.create_in(reference, build_schema())
+    writer = SegmentWriter(ix, codec=InliningCodec(4))
+    for obj in base:
+        writer.add_document(**index_document(Article.from_dict(obj)[0]))
+    writer.commit()
+    ix.close()
+    assert _index_by_id(folder) == _index_by_id(reference)
