@@ -109,7 +109,15 @@ class VnText(TEXT):  # type: ignore[misc]
         )
         self.kind = kind
 
+    def term_counts(self, value: str) -> Counter[str]:
+        """Each term of the value and its frequency, in order of first occurrence.
+
+        index() yields (term as UTF-8, freq, freq × field_boost, pack_uint(freq)) for each:
+        the seam's bulk writer builds those from these counts, a field at a time.
+        """
+        return Counter(getattr(vt.analyze(value), self.kind))
+
     def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         fb = self.format.field_boost
-        for term, freq in Counter(getattr(vt.analyze(value), self.kind)).items():
+        for term, freq in self.term_counts(value).items():
             yield term.encode("utf-8"), freq, freq * fb, pack_uint(freq)

@@ -36,6 +36,8 @@ NUMBER_FIELD = "num_part"
 CAPS_FIELD = "abbr_caps"
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CODE = re.compile(r"[a-z]+")
+_SPLIT = re.compile(r"[/\-]")
+_DIGIT_SEP = re.compile(r"\d[/\-]")
 
 
 @cache
@@ -91,14 +93,36 @@ def capital_abbreviations(text: str) -> list[str]:
     return [m.group(0).lower() for m in _capitals().finditer(text)]
 
 
+def _numbered(tokens: tuple[str, ...]) -> list[str]:
+    """The tokens holding a digit followed by '/' or '-': document numbers and dates.
+
+    Words hold no separator, and a document number or date starts with digits then one: one
+    regex search over the space-joined tokens finds them all, without a Python step per token.
+    """
+    joined = " ".join(tokens)
+    out: list[str] = []
+    if "/" not in joined and "-" not in joined:  # most texts: two memchr, no regex
+        return out
+    end = -1
+    for m in _DIGIT_SEP.finditer(joined):
+        if m.start() < end:
+            continue  # a second separator of the token just taken
+        start = joined.rfind(" ", 0, m.start()) + 1
+        end = joined.find(" ", m.end())
+        if end < 0:
+            end = len(joined)
+        out.append(joined[start:end])
+    return out
+
+
 def number_parts(text: str) -> list[str]:
     """The partial-number keys of the document numbers in a text (one per occurrence)."""
     out: list[str] = []
     folded = ""  # the text folded, once it has a number to check
-    for tok in analyze(text).folded:
+    for tok in _numbered(analyze(text).folded):
         if not tok[0].isdigit() or not any(c.isalpha() for c in tok):
             continue
-        parts = [p for p in re.split(r"[/\-]", tok) if p]
+        parts = [p for p in _SPLIT.split(tok) if p]
         if len(parts) < 2 or not parts[0].isdecimal() or not _official(parts):
             continue
         folded = folded or fold_lower(text)

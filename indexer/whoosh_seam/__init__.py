@@ -22,7 +22,9 @@ memory maps. tests/indexer/test_whoosh_seam.py checks this surface against Whoos
 on a small index (postings, weights, doc frequencies, lengths, dates, BM25F scores): a Whoosh
 that lays files out differently fails there, and here with IndexFormatError, never as empty
 results. Modules: files (segment parts, pread), terms (term table, posting lists), segment (one
-segment's arrays), view, storage, codec, writer.
+segment's arrays), view, storage, codec, writer (BulkWriter, WritableIndex), pool (a segment's
+postings in memory, as arrays), termfile (posting lists and term infos, as whoosh3 writes them),
+tablefile (the term table's hash file).
 """
 
 from indexer.whoosh_seam.codec import InliningCodec

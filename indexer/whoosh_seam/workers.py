@@ -5,6 +5,7 @@ worker that dies makes the write fail (IndexWriteFailed) instead of committing w
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import queue
 import signal
@@ -47,6 +48,7 @@ class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
         # SubWriterTask.run for the multisegment case, with BulkWriter instead of the module's
         # SegmentWriter (rebinding that name would patch Whoosh for the whole process).
         _die_with_parent(self.parent_pid)
+        gc.disable()  # as paused_gc() in the parent: a process that only fills a pool and exits
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = BulkWriter(ix, _lk=False, **self.kwargs)
         while self.running:

@@ -2,65 +2,51 @@
 
 Whoosh's SegmentWriter sends every posting through an external sort (a pickle.dump and a
 pickle.load each when the pool spills) and then through the codec one posting at a time, with a
-field-length lookup per posting. BulkWriter appends postings to per-term arrays as documents
-come (already in docnum order) and writes each term's list in blocks. Everything else — stored
-fields, length columns, deletions, merges, the table of contents — is Whoosh's SegmentWriter.
+field-length lookup per posting. BulkWriter hands each document's field to the pool as a Counter
+of its terms (pool.py: arrays, no Python step per posting), sorts each field's postings once at
+commit and writes them with termfile.py, byte for byte what whoosh3 writes. Everything else —
+stored fields, length columns, deletions, the table of contents — is Whoosh's SegmentWriter;
+merges of small segments read each list through Whoosh's public matcher API.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
-from array import array
-from collections.abc import Iterable
-from hashlib import md5
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
-from pickle import dumps
-from typing import Any, TypeAlias
+from typing import Any
 
-from whoosh.util.numeric import length_to_byte
+import numpy as np
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.whoosh_seam.codec import InliningCodec
+from indexer.whoosh_seam.pool import BulkPool, counted, counts_of
 from indexer.whoosh_seam.storage import create_index, open_index
+from indexer.whoosh_seam.tablefile import write_hashes
+from indexer.whoosh_seam.termfile import INLINE_LIMIT, write_terms
 
-Postings: TypeAlias = "tuple[array[int], array[float], bytearray]"
-INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
-BLOCK_LIMIT = 1024  # postings per block (search decodes whole lists and pays per block)
-COMPRESSION = 3  # zlib level of posting blocks (whoosh3 W3PostingsWriter compresses them all)
 POOL_MB = 256
-_TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3 W3TermInfo
-_EXTENT = struct.Struct("!qi")
-_INT = struct.Struct("!i")
-_LENGTHS = struct.Struct("!ii")  # key and value length before each term table entry
-_POSTINGS_MAGIC = b"W3Bl"
 
 
-class BulkPool:
-    """In-memory inverted lists of one segment: field → term bytes → (ids, weights, values)."""
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off while a writer fills its pool, as it was after.
 
-    def __init__(self) -> None:
-        self.fields: dict[str, dict[bytes, Postings]] = {}
-
-    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
-        fieldname, tbytes, docnum, weight, vbytes = item
-        terms = self.fields.get(fieldname)
-        if terms is None:
-            terms = self.fields[fieldname] = {}
-        entry = terms.get(tbytes)
-        if entry is None:
-            entry = terms[tbytes] = (array("I"), array("f"), bytearray())
-        entry[0].append(docnum)
-        entry[1].append(weight)
-        if vbytes:
-            entry[2].extend(vbytes)
-
-    @property
-    def fieldnames(self) -> set[str]:
-        return set(self.fields)
-
-    def cleanup(self) -> None:
-        self.fields = {}
+    A pool holds millions of objects the collector would walk again and again (every 700
+    allocations) and never free: ~10 % of an import's CPU. Reference counting still frees
+    everything else.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class BulkWriter(SegmentWriter):  # type: ignore[misc]
@@ -69,13 +55,14 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = BulkPool()
+        self.pool.schema = self.schema
 
     def add_document(self, **fields: Any) -> None:
-        """SegmentWriter.add_document with postings appended straight to the pool's arrays."""
+        """SegmentWriter.add_document with a document's terms handed to the pool per field."""
         self._check_state()
         schema = self.schema
         docnum = self.docnum
-        pool_fields = self.pool.fields
+        pool = self.pool
         perdocwriter = self.perdocwriter
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
@@ -90,20 +77,18 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
-                    terms = pool_fields.get(fieldname)
-                    if terms is None:
-                        terms = pool_fields[fieldname] = {}
-                    scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in field.index(value):
-                        if scorable:
-                            length += freq
-                        entry = terms.get(tbytes)
-                        if entry is None:
-                            entry = terms[tbytes] = (array("I"), array("f"), bytearray())
-                        entry[0].append(docnum)
-                        entry[1].append(weight * boost)
-                        if vbytes:
-                            entry[2].extend(vbytes)
+                    postings = pool.field(fieldname, field)
+                    counts = counts_of(field, value)
+                    if counts is not None:
+                        postings.add_counts(docnum, counts, field.format.field_boost, boost)
+                        if field.scorable:
+                            length = sum(counts.values())
+                    else:
+                        scorable = field.scorable
+                        for tbytes, freq, weight, vbytes in field.index(value):
+                            if scorable:
+                                length += freq
+                            postings.add(docnum, tbytes, weight * boost, vbytes)
                 stored = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
                 column = field.column_type
@@ -116,147 +101,79 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
         self._added = True
         self.docnum += 1
 
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        """SegmentWriter's (a merge of small segments): every live posting of a segment to the
+        pool, a term's list at a time, values rebuilt from weights.
+
+        Segments written by tracuu before the inlined lists carried one value per posting hold
+        all values of such a list in one bytes object, and Whoosh's matcher raises IndexError on
+        the second: a merge never asks for them. A value here is pack_uint(freq) (Frequency,
+        the text fields and num_part) with weight freq × field_boost, tracuu setting no document
+        boosts, or empty (Existence, the id and key fields).
+        """
+        schema = self.schema
+        for fieldname, btext in reader.all_terms():
+            if fieldname not in schema:
+                continue
+            field = schema[fieldname]
+            postings = self.pool.field(fieldname, field)
+            postings.merged = True
+            if postings.fixed not in (0, 4):
+                raise ValueError(f"{fieldname}: values of {postings.fixed} bytes cannot merge")
+            term = field.from_bytes(btext) if counted(field) else btext
+            field_boost = field.format.field_boost
+            m = reader.postings(fieldname, btext)  # live documents only
+            while m.is_active():
+                docnum = m.id()
+                weight = m.weight()
+                value = pack_uint(round(weight / field_boost)) if postings.fixed else b""
+                newdoc = docmap[docnum] if docmap is not None else startdoc + docnum
+                postings.add(newdoc, term, weight, value)
+                m.next()
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
         try:
             doccount = self.docnum
             fw = self.fieldwriter
+            fw._tindex._write_hashes = partial(write_hashes, fw._tindex)
             for fieldname in sorted(self.pool.fields):
                 field = self.schema[fieldname]
-                lengths = (
-                    [pdr.doc_field_length(d, fieldname) for d in range(doccount)]
-                    if field.scorable
-                    else None
-                )
-                fixed = field.format.fixed_value_size()
-                if fixed is None or fixed < 0:
-                    raise ValueError(f"{fieldname}: the bulk writer needs fixed-size values")
+                lengths = _length_bytes(pdr, fieldname, doccount) if field.scorable else None
+                postings = self.pool.fields.pop(fieldname)  # free each field once written
+                if not len(postings):
+                    continue  # as Whoosh: a field without postings gets no field id
+                # A counted field is a TEXT field: its to_bytes is UTF-8 (str.encode, in C).
+                to_bytes = str.encode if counted(field) else _same
                 fw.start_field(fieldname, field)
-                _write_terms(fw, self.pool.fields[fieldname], lengths, fixed)
+                in_order = postings.sorted(to_bytes)
+                del postings  # its arrays, before the writing makes its own
+                write_terms(fw, in_order, lengths)
+                del in_order
                 fw.finish_field()
             fw.close()
         finally:
             pdr.close()
 
 
-def _write_terms(
-    fw: Any, terms: dict[bytes, Postings], lengths: list[int] | None, fixed: int
-) -> None:
-    """Every term of one field: its posting list and its term table entry, as whoosh3 writes them.
-
-    What W3FieldWriter, W3PostingsWriter and W3TermInfo do per term and per posting, done once
-    per list: the same bytes (tests/indexer/test_whoosh_seam.py compares them with Whoosh's own
-    writer's), a few microseconds per term instead of a few dozen.
-    """
-    postfile = fw._postfile
-    table = _TableAppender(fw._tindex)
-    key_prefix = fw._fieldid.to_bytes(2, "big")
-    for tbytes in sorted(terms):
-        ids, weights, values = terms[tbytes]
-        n = len(ids)
-        if n <= INLINE_LIMIT:
-            lens = [lengths[d] for d in ids] if lengths is not None else None
-            info = _TERMINFO.pack(
-                1,
-                sum(weights),
-                n,
-                length_to_byte(min(lens)) if lens else 0,
-                length_to_byte(max(lens)) if lens else 0,
-                max(weights),
-                ids[0],
-                ids[-1],
-            )
-            vals = (bytes(values),) if fixed else ()
-            info += dumps((tuple(ids), tuple(weights), vals), 2)
-            table.add(key_prefix + tbytes, info)
-            continue
-        start = postfile.tell()
-        postfile.write(_POSTINGS_MAGIC)
-        total, maxweight, minlen, maxlen = 0.0, 0.0, None, 0
-        for b in range(0, n, BLOCK_LIMIT):
-            chunk, wchunk = ids[b : b + BLOCK_LIMIT], weights[b : b + BLOCK_LIMIT]
-            if wchunk.count(1.0) == len(wchunk):
-                mini_weights: Any = None
-            elif wchunk.count(wchunk[0]) == len(wchunk):
-                mini_weights = wchunk[0]
-            else:
-                mini_weights = tuple(wchunk)
-            deltas = tuple(d - p for d, p in zip(chunk, (0, *chunk[:-1]), strict=True))
-            mini_values = bytes(values[b * fixed : (b + len(chunk)) * fixed]) if fixed else None
-            data = zlib.compress(dumps((deltas, mini_weights, mini_values), 2), COMPRESSION)
-            bmax = max(wchunk)
-            if lengths is not None:
-                lens = [lengths[d] for d in chunk]
-                bmin_len: int | None = min(lens)
-                bmax_len = max(lens)
-            else:
-                bmin_len, bmax_len = None, 0
-            head = dumps(
-                (
-                    len(chunk),
-                    chunk[-1],
-                    bmax,
-                    COMPRESSION,
-                    length_to_byte(bmin_len),
-                    length_to_byte(bmax_len),
-                ),
-                2,
-            )
-            size = len(head) + len(data)
-            postfile.write(_INT.pack(-size if b + BLOCK_LIMIT >= n else size))
-            postfile.write(head)
-            postfile.write(data)
-            total += sum(wchunk)
-            maxweight = max(maxweight, bmax)
-            if bmin_len is not None:
-                minlen = bmin_len if minlen is None else min(minlen, bmin_len)
-            maxlen = max(maxlen, bmax_len)
-        info = _TERMINFO.pack(
-            0,
-            total,
-            n,
-            0 if minlen is None else length_to_byte(minlen),
-            length_to_byte(maxlen),
-            maxweight,
-            ids[0],
-            ids[-1],
-        ) + _EXTENT.pack(start, postfile.tell() - start)
-        table.add(key_prefix + tbytes, info)
-    table.finish()
+def _same(term: bytes) -> bytes:
+    return term
 
 
-class _TableAppender:
-    """OrderedHashWriter.add (whoosh.filedb.filetables) for keys known to come in order.
+def _length_bytes(pdr: Any, fieldname: str, doccount: int) -> np.ndarray:
+    """The length byte of `fieldname` in each document, as Whoosh's length column holds it."""
+    # None (length byte 0) and 0 (no length column) both mean byte 0.
+    lengths = np.fromiter(
+        (pdr.doc_field_length(d, fieldname) or 0 for d in range(doccount)), np.int64, doccount
+    )
+    lb = np.searchsorted(_BYTE_LENGTHS, lengths, side="left")  # length_to_byte: a bisect_left
+    lb[lengths >= _LONGEST] = 255
+    return lb.astype(np.uint8)
 
-    The same bytes and bookkeeping: the entry (lengths, key, value) appended to the file, its
-    position to the ordered index, (hash, position) to the hash bucket; without a tell(), a
-    key comparison and three writes per call.
-    """
 
-    def __init__(self, tindex: Any) -> None:
-        if tindex.hashtype != 0:
-            raise ValueError("the term table writer hashes keys with md5 (hash type 0)")
-        self._tindex = tindex
-        self._write = tindex.dbfile.write
-        self._pos: int = tindex.dbfile.tell()
-        self._index_append = tindex.index.append
-        self._buckets = tindex.buckets
-        self._last: bytes | None = None
-
-    def add(self, key: bytes, value: bytes) -> None:
-        pos = self._pos
-        self._index_append(pos)
-        entry = _LENGTHS.pack(len(key), len(value)) + key + value
-        self._write(entry)
-        self._pos = pos + len(entry)
-        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
-        self._buckets[h & 255].append((h, pos))
-        self._last = key
-
-    def finish(self) -> None:
-        if self._last is not None:
-            self._tindex.lastkey = self._last
+_BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
+_LONGEST = 106374  # whoosh.util.numeric.length_to_byte: this and longer → 255
 
 
 class WritableIndex:
@@ -286,19 +203,20 @@ class WritableIndex:
         else:
             writer = BulkWriter(self._ix, **kwargs)
         n = 0
-        try:
-            for article_id in delete_ids:
-                writer.delete_by_term("id", article_id)
-            for doc in docs:
-                if fresh:  # nothing to replace: skip update_document's delete by id
-                    writer.add_document(**doc)
-                else:
-                    writer.update_document(**doc)
-                n += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        with paused_gc():
+            try:
+                for article_id in delete_ids:
+                    writer.delete_by_term("id", article_id)
+                for doc in docs:
+                    if fresh:  # nothing to replace: skip update_document's delete by id
+                        writer.add_document(**doc)
+                    else:
+                        writer.update_document(**doc)
+                    n += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
         return n
 
     def close(self) -> None:

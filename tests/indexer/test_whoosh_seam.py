@@ -9,6 +9,7 @@ differently fails here, loudly.
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -326,10 +327,16 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     from indexer.whoosh_seam.writer import InliningCodec as WriterCodec
 
     assert WriterCodec is InliningCodec
-    docs = [
-        index_document(Article.from_dict(json.loads(line))[0])
-        for line in ARTICLES.read_text("utf-8").splitlines()
-    ] * 20  # 1,420 documents: lists of more than one 1,024-posting block
+    articles = [json.loads(line) for line in ARTICLES.read_text("utf-8").splitlines()]
+    docs = [index_document(Article.from_dict(a)[0]) for a in articles] * 20
+    # 1,420 documents: lists of more than one 1,024-posting block; then the words of 30
+    # articles shuffled, 4 times: pairs in 1 to 4 documents (inlined lists of every length).
+    for seed in range(4):
+        rng = random.Random(seed)
+        for a in articles[:30]:
+            words = a["body"].split()
+            rng.shuffle(words)
+            docs.append(index_document(Article.from_dict(dict(a, body=" ".join(words)))[0]))
     folders = {}
     for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
         folder = tmp_path / name
@@ -357,7 +364,9 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
             return f.read(length)
 
     assert part(folders["whoosh"], ".pst") == part(folders["bulk"], ".pst")
+    assert part(folders["whoosh"], ".trm") == part(folders["bulk"], ".trm")  # inlined lists too
     a, b = open_index(folders["whoosh"]), open_index(folders["bulk"])
+    inlined: dict[int, int] = {}  # doc frequency → terms
     try:
         with a.reader() as ra, b.reader() as rb:
             for field in ("id", "title", "text", "text_bi", "title_bi_f", "site_key"):
@@ -375,6 +384,174 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
                         "max_id",
                     )
                     assert [getattr(ia, s)() for s in stats] == [getattr(ib, s)() for s in stats]
+                    inlined[ib.doc_frequency()] = inlined.get(ib.doc_frequency(), 0) + 1
     finally:
         a.close()
         b.close()
+    assert all(inlined.get(df) for df in (1, 2, 3, 4))  # every length of inlined list was compared
+
+
+def _index_by_id(folder: Path) -> tuple[dict[tuple[str, bytes], dict[str, float]], dict[Any, int]]:
+    """Through Whoosh's public API: every (field, term) → {article id: weight}, and every
+    (article id, field) → field length, over all live documents of all segments."""
+    from indexer.schema import build_schema
+
+    ix = open_index(folder)
+    postings: dict[tuple[str, bytes], dict[str, float]] = {}
+    lengths: dict[Any, int] = {}
+    try:
+        with ix.reader() as reader:
+            ids = {n: f["id"] for n, f in reader.iter_docs()}
+            for field in reader.indexed_field_names():
+                for term in reader.lexicon(field):
+                    m = reader.postings(field, term)
+                    found = {}
+                    while m.is_active():
+                        found[ids[m.id()]] = m.weight()
+                        m.next()
+                    if found:
+                        postings[(field, term)] = found
+            scorable = [n for n, f in build_schema().items() if f.scorable]
+            for docnum, article_id in ids.items():
+                for field in scorable:
+                    # None (length byte 0) and 0 (a segment without the column) are one thing
+                    lengths[(article_id, field)] = reader.doc_field_length(docnum, field) or 0
+    finally:
+        ix.close()
+    return postings, lengths
+
+
+@pytest.mark.parametrize(
+    "store_kwargs",
+    [{}, {"procs": 2, "multiprocess_min": 1}, {"chunk": 5}],
+    ids=["one process", "two processes", "chunks of 5 (small segments merged)"],
+)
+def test_the_import_indexes_what_whoosh_indexes(
+    tmp_path: Path, store_kwargs: dict[str, int]
+) -> None:
+    """Real articles imported by tracuu (bulk writer: counts, arrays, NumPy sort; in worker
+    processes; committed by chunks, which Whoosh merges) and the same documents through
+    Whoosh's own SegmentWriter: the same terms, postings, weights and field lengths."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam.codec import InliningCodec
+
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    # Twice the fixture (other ids, shorter bodies): two batches of the multi-process writer.
+    objs = base + [dict(a, id=a["id"] + "-2", body=a["body"][:2000]) for a in base]
+    reference = tmp_path / "whoosh"
+    reference.mkdir()
+    ix = whoosh_index.create_in(reference, build_schema())
+    writer = SegmentWriter(ix, codec=InliningCodec(4))
+    for obj in objs:
+        writer.add_document(**index_document(Article.from_dict(obj)[0]))
+    writer.commit()
+    ix.close()
+
+    data = tmp_path / "data"
+    with Store(data, **store_kwargs) as store:
+        import_files(store, [_write(tmp_path / "two.jsonl", objs)])
+    folder = DataDir(data).live_index()
+    assert folder is not None
+    ix = open_index(folder)
+    segments = len(ix._segments())
+    ix.close()
+    if "procs" in store_kwargs:
+        assert segments == 2  # one per worker process
+    if "chunk" in store_kwargs:
+        assert 1 < segments < len(objs) // 5  # 29 commits; Whoosh merged the small segments
+    expected, got = _index_by_id(reference), _index_by_id(folder)
+    assert len(expected[0]) > 20_000 and len(expected[1]) > 500
+    assert got[0].keys() == expected[0].keys()
+    assert got[0] == expected[0]
+    assert got[1] == expected[1]
+
+
+def test_document_boosts_weigh_as_in_whoosh(tmp_path: Path) -> None:
+    """A document or field boost multiplies its weights (freq × field_boost × boost), before
+    and after unboosted documents: the bulk writer's derived weights give way to stored ones."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam.codec import InliningCodec
+    from indexer.whoosh_seam.writer import BulkWriter
+
+    docs = [
+        index_document(Article.from_dict(json.loads(line))[0])
+        for line in ARTICLES.read_text("utf-8").splitlines()[:6]
+    ]
+    docs[2]["_boost"] = 2.5
+    docs[4]["_text_bi_boost"] = 0.3
+    folders = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        folder = folders[name] = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(folder, build_schema())
+        writer = writer_class(ix, codec=InliningCodec(4))
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit()
+        ix.close()
+    expected, got = _index_by_id(folders["whoosh"]), _index_by_id(folders["bulk"])
+    assert got == expected
+    weights = {w for found in got[0].values() for w in found.values()}
+    assert {2.5, 0.3} <= {round(w, 6) for w in weights}
+
+
+def test_segments_written_with_one_value_object_per_inlined_list_still_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before session 4 the bulk writer inlined all values of a short list as one bytes
+    object; Whoosh's matcher raises IndexError past a list's first value, so Whoosh's merge
+    of small segments (from the 6th small commit) failed. Merges read ids and weights only:
+    4 segments in the old layout, 4 more in today's, merged, hold what Whoosh would index."""
+    from pickle import dumps
+
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam import termfile
+    from indexer.whoosh_seam.codec import InliningCodec
+
+    def old_tail(self: Any, weights: tuple[float, ...], values: bytes) -> bytes:
+        return dumps(((0,), weights, (values,) if self.fixed else ()), 2)[7:]
+
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()][:40]
+    data = tmp_path / "data"
+    with monkeypatch.context() as patched:
+        patched.setattr(termfile._InlinePickler, "tail", old_tail)
+        with Store(data, chunk=5) as store:
+            import_files(store, [_write(tmp_path / "old.jsonl", base[:20])])
+    folder = DataDir(data).live_index()
+    assert folder is not None
+    ix = open_index(folder)
+    try:
+        assert len(ix._segments()) == 4
+        with ix.reader() as reader, pytest.raises(IndexError):
+            list(reader.iter_postings())  # the old layout: Whoosh's own merge would fail
+    finally:
+        ix.close()
+    with Store(data, chunk=5) as store:
+        import_files(store, [_write(tmp_path / "new.jsonl", base[20:])])
+    ix = open_index(folder)
+    try:
+        assert ix.doc_count() == 40 and len(ix._segments()) < 8  # small segments merged
+    finally:
+        ix.close()
+
+    reference = tmp_path / "whoosh"
+    reference.mkdir()
+    ix = whoosh_index.create_in(reference, build_schema())
+    writer = SegmentWriter(ix, codec=InliningCodec(4))
+    for obj in base:
+        writer.add_document(**index_document(Article.from_dict(obj)[0]))
+    writer.commit()
+    ix.close()
+    assert _index_by_id(folder) == _index_by_id(reference)
