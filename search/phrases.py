@@ -2,8 +2,10 @@
 
 The index keeps adjacent pairs but no positions, so for 'nhà văn hóa' a title holding 'Nhà văn'
 and 'Văn hóa' apart meets every pair requirement (search.tiers) and its title weight ranks it
-first. For a query of three syllables the first WINDOW hits are re-ordered by what their stored
-text holds, best level first, the order kept within a level (tiers and BM25F decide there):
+first; and for 'dân vận' a text holding 'dân' and 'vận' in one clause is closer to what was meant
+than one holding them paragraphs apart. For a query of two or three syllables the first WINDOW
+hits are re-ordered by what their stored text holds, best level first, the order kept within a
+level (tiers and BM25F decide there):
 
 3. each typed run whole: its syllables separated by spaces only (one clause), with the diacritics
    typed (a syllable typed without diacritics: any accenting; the bench's relevance rule) — and a
@@ -32,19 +34,18 @@ if TYPE_CHECKING:
     from search.query import ParsedQuery
 
 WINDOW = 20  # hits re-ordered (a deeper page keeps the order of the index)
-# Syllables: a longer query is a title fragment, ranked well by its pairs alone; a shorter one is a
-# pair, which the index tells adjacent already (README: what the same-clause level would cost it).
+# Syllables: a longer query is a title fragment, ranked well by its pairs alone.
 LONGEST = 3
 _GAP = "[^\\S\\n\\r\\t]+"  # spaces, not a clause break (tab and line breaks are)
 
 
 def runs_of(pq: ParsedQuery) -> tuple[tuple[str, ...], ...]:
-    """The runs to look for in the top hits: those of a query of three plain syllables."""
+    """The runs to look for in the top hits: those of a query of two or three plain syllables."""
     if not pq.runs or any(u.kind not in ("word", "phrase") for u in pq.units):
         return ()
     if sum(len(u.alternatives[0]) for u in pq.units) > LONGEST:
         return ()
-    return pq.runs if max(map(len, pq.runs)) == LONGEST else ()
+    return pq.runs if max(map(len, pq.runs)) >= 2 else ()
 
 
 _MARK = re.compile("[\u0300-\u036f]")  # combining marks left in text NFC cannot compose

@@ -52,9 +52,10 @@ def test_order_keeps_the_given_order_within_a_level() -> None:
     assert ACCENTED.order(texts) == [1, 3, 0, 4, 2]
 
 
-def test_only_three_plain_syllables_are_looked_for() -> None:
+def test_only_two_or_three_plain_syllables_are_looked_for() -> None:
     assert runs_of(parse("nhà văn hóa")) == (("nhà", "văn", "hóa"),)
     assert runs_of(parse('"nha van hoa"')) == (("nha", "van", "hoa"),)
-    assert runs_of(parse("dân vận")) == ()  # a pair: the index tells it adjacent
+    assert runs_of(parse("dân vận")) == (("dân", "vận"),)  # same clause above paragraphs apart
+    assert runs_of(parse("vận")) == ()
     assert runs_of(parse("nhà văn hóa mới")) == ()  # a title fragment
     assert runs_of(parse("UBND huyện")) == ()

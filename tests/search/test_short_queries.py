@@ -285,3 +285,16 @@ def test_number_parts_skip_addresses_and_cut_words() -> None:
     assert number_parts("tháng 9-khóa Đại học, P. Trường Thạnh, Q.9-TPHCM.") == []
     assert number_parts("quyết định 09/2005/QĐ-BGTVT") == ["9", "9/2005", "9/qd"]
     assert number_parts("báo cáo số 376/UBND") == ["376", "376/ubnd"]
+
+
+@pytest.mark.parametrize("q", ["dân vận", "dan van", "xã hội", "nhà nước"])
+def test_same_clause_ranks_above_syllables_apart(engine: Engine, q: str) -> None:
+    """The tiers of issue 11 down to 'all syllables within one clause': in the first hits, the
+    phrase (as typed, then folded), then both syllables in one clause, then apart."""
+    from search.phrases import WINDOW, Phrases
+
+    res = engine.search(SearchRequest(q=q, size=WINDOW))
+    levels = [Phrases([tuple(q.split())]).level(text_of(engine, h.id)) for h in res.hits]
+    assert levels == sorted(levels, reverse=True), levels
+    if fold(q) == "dan van":  # the fixture holds both kinds among these hits: the order matters
+        assert {1, 0} <= set(levels)
