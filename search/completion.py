@@ -15,6 +15,7 @@ import heapq
 import threading
 from collections import OrderedDict
 
+from indexer.lexicon import syllables
 from indexer.text import canonical, fold, has_diacritics, spans
 from search.spelling import written
 from search.vocab import FUNCTION_SYLLABLES, Vocabulary
@@ -22,6 +23,9 @@ from search.vocab import FUNCTION_SYLLABLES, Vocabulary
 SCAN = 3000  # most pairs read per first word
 CONTINUE_SHARE = 0.6  # a completion goes on to the next syllable when it follows this often
 KEPT_PAIRS = 300_000  # followers remembered per generation (about 30 MB at most)
+# A word outside the syllable list ('bannhân' of 'Ủy bannhân dân', 'ưbnd') is offered only when
+# this many documents hold it: typos of portal editors rarely repeat, names ('Krông') do.
+UNLISTED_MIN_DF = 3
 
 Followers = list[tuple[int, str]]  # (doc frequency, second syllable), most frequent first
 
@@ -47,8 +51,11 @@ class Completer:
                 self._followers.move_to_end(word)
                 return found
         found = sorted(
-            ((df, term.split(" ", 1)[1]) for term, df in self.view.terms("text_bi", f"{word} ",
-                                                                          SCAN)),
+            (
+                (df, second)
+                for term, df in self.view.terms("text_bi", f"{word} ", SCAN)
+                if self.offerable(second := term.split(" ", 1)[1], df)
+            ),
             reverse=True,
         )
         with self._lock:
@@ -59,6 +66,12 @@ class Completer:
                     _, old = self._followers.popitem(last=False)
                     self._kept -= len(old) + 1
         return found
+
+    @staticmethod
+    def offerable(word: str, df: int) -> bool:
+        """Whether a word of the index is worth offering: a syllable of the language, a number
+        or code ('123/kh-ubnd'), or a word outside the list that many documents hold."""
+        return df >= UNLISTED_MIN_DF or not word.isalpha() or word in syllables()
 
     def _starting(self, second_prefix: str, first: str, limit: int) -> Followers:
         """Followers of `first` whose folded form starts like second_prefix."""
@@ -113,7 +126,10 @@ class Completer:
         def firsts(word: str) -> list[str]:
             if has_diacritics(word):
                 return [word]
-            return self.forms.get(fold(word), [word])[:3]
+            forms = self.forms.get(fold(word), [word])
+            return [f for f in forms if f == word or self.offerable(f, self.unigram_df.get(f, 0))][
+                :3
+            ]
 
         if prev is not None:
             head = prefix[: prev.start].strip()
@@ -127,6 +143,8 @@ class Completer:
             for folded in self._words(fold(last.text), 3):
                 for word in self.forms.get(folded, [])[:2]:
                     if has_diacritics(last.text) and not word.startswith(last.text):
+                        continue
+                    if not self.offerable(word, self.unigram_df.get(word, 0)):
                         continue
                     scored[word] = self.unigram_df.get(word, 0)
                     for df, second in self.followers(word)[:3]:
