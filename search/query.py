@@ -61,7 +61,7 @@ class ParsedQuery:
         """Exact tokens worth marking in a snippet. An abbreviation's expansion counts only as a
         whole phrase (highlight_phrases): 'UBND' never marks a lone 'ban' or 'dân'."""
         return frozenset(
-            t
+            _as_marked(u, t)
             for u in self.units
             for alt in u.alternatives
             if u.kind != "abbr" or len(alt) == 1
@@ -72,7 +72,7 @@ class ParsedQuery:
         """What a snippet marks first when the text holds it: the typed runs and their pairs,
         quoted phrases, abbreviations and their expansions (search.snippet)."""
         out = {
-            alt[-1] if u.kind == "docpart" else " ".join(alt)  # 'quyết định 45': the number
+            alt[-1] if u.kind == "docpart" else _as_marked(u, " ".join(alt))  # 'quyết định 45'
             for u in self.units
             if u.kind != "word"
             for alt in u.alternatives
@@ -226,6 +226,12 @@ def _number_unit(
         if merged == 1 and folded == ("so",):
             return Unit(((*toks, s.text),), "docpart", (n,)), 1, 1
     return Unit(((s.text,),), "docpart", (n,)), 1, 0
+
+
+def _as_marked(unit: Unit, token: str) -> str:
+    """How a term is marked: an abbreviation that is also a syllable (HU, TU, ĐU) in capitals,
+    which the page and snippets match case and all ('ĐU', never the 'đu' of 'đu quay')."""
+    return token.upper() if unit.kind == "abbr" and token in syllables() else token
 
 
 def parse(q: str, abbr: Abbreviations | None = None) -> ParsedQuery:

@@ -68,10 +68,19 @@ def _best_start(matches: list[tuple[int, int, str]], width: int) -> int:
 def _find(
     text: str, folded: str, terms: frozenset[str], typed: bool
 ) -> list[tuple[int, int, str]]:
-    """Where the terms occur: a term with diacritics as typed when `typed`, else folded."""
+    """Where the terms occur: a term with diacritics as typed when `typed`, else folded; one in
+    capitals (an abbreviation that is also a syllable: 'ĐU') only as written."""
+    caps = frozenset(t for t in terms if t.isupper())
+    terms = terms - caps
     exact = frozenset(t for t in terms if typed and has_diacritics(t))
     plain = frozenset(fold(t) for t in terms if t not in exact)
     found: list[tuple[int, int, str]] = []
+    as_written = normalize(text) if caps else ""
+    if caps and len(as_written) == len(text):
+        pattern = _matcher(caps)
+        assert pattern is not None
+        found += [(m.start(), m.end(), fold(m.group(0).lower()))
+                  for m in pattern.finditer(as_written)]
     for pattern, where in ((_matcher(exact), None), (_matcher(plain), folded)):
         if pattern is None:
             continue

@@ -100,9 +100,12 @@ def highlight(text: str, terms: frozenset[str]) -> Markup:
     text = unicodedata.normalize("NFC", plain(text))
     lower, folded = text.lower(), fold_lower(text)
     spans: list[tuple[int, int]] = []
+    caps = {t for t in terms if t.isupper()}  # 'ĐU' as written, never the 'đu' of 'đu quay'
+    rest = [t for t in terms if t and t not in caps]
     for haystack, group in (
-        (lower, {t.lower() for t in terms if t and fold_lower(t) != t.lower()}),
-        (folded, {t.lower() for t in terms if t and fold_lower(t) == t.lower()}),
+        (text, caps),
+        (lower, {t.lower() for t in rest if fold_lower(t) != t.lower()}),
+        (folded, {t.lower() for t in rest if fold_lower(t) == t.lower()}),
     ):
         if not group or len(haystack) != len(text):
             continue

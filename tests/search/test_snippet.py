@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,3 +64,16 @@ def test_the_sliding_window_finds_the_best_window(
         matches.append((pos, pos + length, key))
         pos += length
     assert _best_start(matches, width) == _best_start_by_definition(matches, width)
+
+
+@pytest.mark.parametrize("q", ["ĐU", "đảng ủy", "Đảng uỷ"])
+def test_capital_abbreviation_marked_only_as_written(q: str) -> None:
+    """ĐU (đảng ủy) marks 'ĐU' and 'Đảng ủy', never the syllable of 'đu quay' (issue 11)."""
+    from search import query as qb
+    from search.views import highlight
+
+    pq = qb.parse(q)
+    text = "Trẻ em chơi đu quay. Bí thư Đảng ủy xã và ĐU phường họp."
+    want = "Trẻ em chơi đu quay. Bí thư <mark>Đảng ủy</mark> xã và <mark>ĐU</mark> phường họp."
+    assert make_snippet(text, pq.highlight_terms(), phrases=pq.highlight_phrases()) == want
+    assert highlight(text, pq.highlight_terms() | pq.highlight_phrases()) == want
