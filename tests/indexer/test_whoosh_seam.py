@@ -391,6 +391,25 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     assert all(inlined.get(df) for df in (1, 2, 3, 4))  # every length of inlined list was compared
 
 
+def _whoosh_reference(folder: Path, objs: list[dict[str, Any]]) -> Path:
+    """The articles indexed by Whoosh's own SegmentWriter (one commit): what tracuu must equal."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.document import Article
+    from indexer.mapping import index_document
+    from indexer.schema import build_schema
+    from indexer.whoosh_seam.codec import InliningCodec
+
+    folder.mkdir()
+    ix = whoosh_index.create_in(folder, build_schema())
+    writer = SegmentWriter(ix, codec=InliningCodec(4))
+    for obj in objs:
+        writer.add_document(**index_document(Article.from_dict(obj)[0]))
+    writer.commit()
+    ix.close()
+    return folder
+
+
 def _index_by_id(folder: Path) -> tuple[dict[tuple[str, bytes], dict[str, float]], dict[Any, int]]:
     """Through Whoosh's public API: every (field, term) → {article id: weight}, and every
     (article id, field) → field length, over all live documents of all segments."""
@@ -432,24 +451,12 @@ def test_the_import_indexes_what_whoosh_indexes(
     """Real articles imported by tracuu (bulk writer: counts, arrays, NumPy sort; in worker
     processes; committed by chunks, which Whoosh merges) and the same documents through
     Whoosh's own SegmentWriter: the same terms, postings, weights and field lengths."""
-    from whoosh.writing import SegmentWriter
 
-    from indexer.document import Article
-    from indexer.mapping import index_document
-    from indexer.schema import build_schema
-    from indexer.whoosh_seam.codec import InliningCodec
 
     base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
     # Twice the fixture (other ids, shorter bodies): two batches of the multi-process writer.
     objs = base + [dict(a, id=a["id"] + "-2", body=a["body"][:2000]) for a in base]
-    reference = tmp_path / "whoosh"
-    reference.mkdir()
-    ix = whoosh_index.create_in(reference, build_schema())
-    writer = SegmentWriter(ix, codec=InliningCodec(4))
-    for obj in objs:
-        writer.add_document(**index_document(Article.from_dict(obj)[0]))
-    writer.commit()
-    ix.close()
+    reference = _whoosh_reference(tmp_path / "whoosh", objs)
 
     data = tmp_path / "data"
     with Store(data, **store_kwargs) as store:
@@ -512,13 +519,7 @@ def test_segments_written_with_one_value_object_per_inlined_list_still_merge(
     4 segments in the old layout, 4 more in today's, merged, hold what Whoosh would index."""
     from pickle import dumps
 
-    from whoosh.writing import SegmentWriter
-
-    from indexer.document import Article
-    from indexer.mapping import index_document
-    from indexer.schema import build_schema
     from indexer.whoosh_seam import termfile
-    from indexer.whoosh_seam.codec import InliningCodec
 
     def old_tail(self: Any, weights: tuple[float, ...], values: bytes) -> bytes:
         return dumps(((0,), weights, (values,) if self.fixed else ()), 2)[7:]
@@ -546,12 +547,5 @@ def test_segments_written_with_one_value_object_per_inlined_list_still_merge(
     finally:
         ix.close()
 
-    reference = tmp_path / "whoosh"
-    reference.mkdir()
-    ix = whoosh_index.create_in(reference, build_schema())
-    writer = SegmentWriter(ix, codec=InliningCodec(4))
-    for obj in base:
-        writer.add_document(**index_document(Article.from_dict(obj)[0]))
-    writer.commit()
-    ix.close()
+    reference = _whoosh_reference(tmp_path / "whoosh", base)
     assert _index_by_id(folder) == _index_by_id(reference)
