@@ -18,6 +18,7 @@ from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from indexer.errors import IndexWriteFailed
+from indexer.whoosh_seam.pool import BulkPool
 from indexer.whoosh_seam.writer import BulkWriter
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -70,7 +71,19 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     Supervised, unlike Whoosh's: a worker that dies (the OOM killer, a SIGKILL) fails the write
     with IndexWriteFailed instead of committing without its documents, a full job queue is
     never waited on for ever, and cancel() ends the workers.
+
+    The parent merges the small segments at commit (Whoosh's merge policy) into a segment of
+    its own: with BulkWriter's pool, merge and flush too. Whoosh's own asserts every value is
+    bytes and fails on the empty values of this index's Existence fields (ids, keys).
     """
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool = BulkPool()
+        self.pool.schema = self.schema
+
+    add_postings_to_pool = BulkWriter.add_postings_to_pool
+    _flush_segment = BulkWriter._flush_segment
 
     def _new_task(self) -> Any:
         task = _BulkSubWriterTask(
