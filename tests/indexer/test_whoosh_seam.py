@@ -442,7 +442,12 @@ def _index_by_id(folder: Path) -> tuple[dict[tuple[str, bytes], dict[str, float]
 
 @pytest.mark.parametrize(
     "store_kwargs",
-    [{}, {"procs": 2, "multiprocess_min": 1}, {"chunk": 5}, {"procs": 2, "multiprocess_min": 1, "chunk": 5}],
+    [
+        {},
+        {"procs": 2, "multiprocess_min": 1},
+        {"chunk": 5},
+        {"procs": 2, "multiprocess_min": 1, "chunk": 5},
+    ],
     ids=[
         "one process",
         "two processes",
