@@ -58,7 +58,7 @@ class Vocabulary:
         """How often the word starts an adjacent pair (the summed frequencies of 'word x')."""
         found = self._margins.get(word)
         if found is None:
-            found = sum(df for _, df in self.view.terms("text_bi", f"{word} "))
+            found = self.view.margin("text_bi", word)  # per segment, no prefix scan
             self._margins[word] = found
         return found
 

@@ -18,9 +18,11 @@ from whoosh.util.times import datetime_to_long
 
 from indexer.errors import IndexFormatError
 from indexer.whoosh_seam.files import SegmentFiles
+from indexer.whoosh_seam.sidefile import SIDE_EXT, SideFile
 from indexer.whoosh_seam.terms import (
     EMPTY_IDS,
     EMPTY_WEIGHTS,
+    TermInfo,
     TermTable,
     read_postings,
     read_postings_at,
@@ -61,6 +63,8 @@ class SegmentData:
                 raise IndexFormatError(f"segment {self.segment_id} has no term table or postings")
             self.table = TermTable(terms)
             self._postings = postings
+            side = self.files.part(SIDE_EXT)  # absent in segments written before it existed
+            self.side = SideFile(side) if side is not None else None
         except BaseException:
             self.files.close()
             raise
@@ -74,6 +78,11 @@ class SegmentData:
         info = None if key is None else self.table.info(key)
         if info is None:
             return EMPTY_IDS, EMPTY_WEIGHTS, 0
+        at = self._side_lookup(info)
+        if at is not None:
+            assert self.side is not None
+            ids = self.side.ids[at].astype(np.int64)
+            return ids, self.side.weights[at].astype(np.float32), info.doc_frequency
         ids, weights = read_postings(info, self._postings)
         if len(ids) != info.doc_frequency:
             raise IndexFormatError(
@@ -90,8 +99,32 @@ class SegmentData:
         info = None if key is None else self.table.info(key)
         if info is None:
             return np.zeros(len(docs), dtype=bool), EMPTY_WEIGHTS, 0
+        at = self._side_lookup(info)
+        if at is not None:
+            assert self.side is not None
+            ids = self.side.ids[at]
+            where = ids.searchsorted(docs)
+            where[where == len(ids)] = 0
+            found = ids[where] == docs
+            weights = self.side.weights[at][where[found]].astype(np.float32)
+            return found, weights, info.doc_frequency
         found, weights = read_postings_at(info, self._postings, docs)
         return found, weights, info.doc_frequency
+
+    def _side_lookup(self, info: TermInfo) -> slice | None:
+        """Where a list is in the side file, or None when it is to be read from Whoosh's."""
+        if self.side is None or info.inlined is not None:
+            return None
+        return self.side.lookup(info.offset, info.doc_frequency, info.first, info.last)
+
+    def margin(self, field: str, word: str) -> int:
+        """The summed doc frequency of the field's terms starting with `word` and a space: from
+        the side file when it has them, else by a scan of the term table."""
+        if self.side is not None:
+            found = self.side.margin(field, self.schema[field].to_bytes(word))
+            if found is not None:
+                return found
+        return sum(df for _, df in self.terms(field, f"{word} "))
 
     def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
         """The doc frequency of each term of one field in this segment."""

@@ -29,8 +29,11 @@ _POSTINGS_MAGIC = b"W3Bl"
 _NO_LENGTH = 256  # above every length byte: "no length seen yet"
 
 
-def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -> None:
-    """Every term of one field: its posting list and its term table entry, as whoosh3 writes them.
+def write_terms(
+    fw: Any, postings: SortedPostings, lengths: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every term of one field: its posting list and its term table entry, as whoosh3 writes them;
+    returns the terms whose lists went to the postings part, and where each starts there.
 
     What W3FieldWriter, W3PostingsWriter and W3TermInfo do per term and per posting, done once
     per list, the statistics of short lists for all terms at once in NumPy: the same bytes
@@ -38,7 +41,7 @@ def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -
     """
     n_terms = len(postings.terms)
     if not n_terms:
-        return
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     starts, docs, weights = postings.starts, postings.docs, postings.weights
     values = postings.values
     fixed = postings.fixed
@@ -88,6 +91,9 @@ def write_terms(fw: Any, postings: SortedPostings, lengths: np.ndarray | None) -
         infos[t] += pickler(docs[a:b].tolist(), weights[a:b].tolist(), vb)
     prefix = fw._fieldid.to_bytes(2, "big")
     append_table(fw._tindex, [prefix + term for term in postings.terms], infos)
+    size = _TERMINFO.size  # the extent (offset, length) follows the head of a list's entry
+    offsets = [_EXTENT.unpack_from(infos[t], size)[0] for t in long_terms.tolist()]
+    return long_terms.astype(np.int64), np.array(offsets, dtype=np.int64)
 
 
 def _value(key: int, fixed: int) -> bytes:

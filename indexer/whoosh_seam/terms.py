@@ -68,6 +68,8 @@ class TermInfo(NamedTuple):
     inlined: tuple[tuple[int, ...], tuple[float, ...]] | None  # (ids, weights) when inlined
     offset: int  # of the posting list in the postings part (when not inlined)
     length: int
+    first: int = 0  # the list's first and last document
+    last: int = 0
 
 
 class TermTable:
@@ -239,7 +241,7 @@ class TermTable:
 
 
 def _terminfo(value: bytes, where: str) -> TermInfo:
-    flags, _, df, *_rest = _TERMINFO.unpack_from(value)
+    flags, _, df, _, _, _, first, last = _TERMINFO.unpack_from(value)
     tail = value[_TERMINFO.size :]
     if flags:
         ids, weights, _values = pickle.loads(tail)
@@ -247,7 +249,7 @@ def _terminfo(value: bytes, where: str) -> TermInfo:
     if len(tail) < _EXTENT.size:
         raise IndexFormatError(f"{where}: a terminfo without postings extent")
     offset, length = _EXTENT.unpack_from(tail)
-    return TermInfo(df, None, offset, length)
+    return TermInfo(df, None, offset, length, first, last)
 
 
 def read_postings(info: TermInfo, postings: Part) -> tuple[np.ndarray, np.ndarray]:

@@ -150,6 +150,11 @@ class IndexView:
                 total[i] += df
         return total
 
+    def margin(self, field: str, word: str) -> int:
+        """The summed doc frequency of the field's terms starting with `word` and a space."""
+        self._check_field(field)
+        return sum(seg.margin(field, word) for seg in self.segments)
+
     def doc_frequency(self, field: str, text: str) -> int:
         return self.doc_frequencies(field, [text])[0]
 

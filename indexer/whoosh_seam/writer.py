@@ -25,6 +25,7 @@ from whoosh.writing import SegmentWriter
 
 from indexer.whoosh_seam.codec import InliningCodec
 from indexer.whoosh_seam.pool import BulkPool, counted, counts_of
+from indexer.whoosh_seam.sidefile import SIDE_EXT, SideWriter
 from indexer.whoosh_seam.storage import create_index, open_index
 from indexer.whoosh_seam.tablefile import write_hashes
 from indexer.whoosh_seam.termfile import INLINE_LIMIT, write_terms
@@ -138,6 +139,7 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
             doccount = self.docnum
             fw = self.fieldwriter
             fw._tindex._write_hashes = partial(write_hashes, fw._tindex)
+            side = SideWriter()  # long lists as arrays beside Whoosh's files (sidefile.py)
             for fieldname in sorted(self.pool.fields):
                 field = self.schema[fieldname]
                 lengths = _length_bytes(pdr, fieldname, doccount) if field.scorable else None
@@ -149,10 +151,18 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
                 fw.start_field(fieldname, field)
                 in_order = postings.sorted(to_bytes)
                 del postings  # its arrays, before the writing makes its own
-                write_terms(fw, in_order, lengths)
+                terms, offsets = write_terms(fw, in_order, lengths)
+                side.add_field(fieldname, in_order, terms, offsets)
                 del in_order
                 fw.finish_field()
             fw.close()
+            # Before Whoosh assembles the compound file and commits: named after the segment,
+            # it is part of it or, if the write dies, deleted with the rest of it.
+            sidefile = self.get_segment().create_file(self.storage, SIDE_EXT)
+            try:
+                side.write(sidefile)
+            finally:
+                sidefile.close()
         finally:
             pdr.close()
 

@@ -1,0 +1,229 @@
+"""A segment's long posting lists as plain arrays, in a side file written with the segment.
+
+Whoosh's posting lists are pickled, zlib-compressed blocks: reading one costs a pread, a
+decompress, a pickle load and a conversion per block. When a segment is written, every list of
+at least SIDE_MIN postings is also written here, its document numbers (int32) and weights
+(uint16 when every weight is a whole number below 65,536, else float32) contiguous, with an
+index keyed by the list's offset in the postings part (which the term table gives). The file
+is memory-mapped: a list is two array views, read from the OS page cache, shared by every
+process. It also holds, per field of MARGIN_FIELDS, the summed doc frequency of the terms
+starting with each word and a space (search/vocab.py's margins), so they need no prefix scan.
+
+The file is named after its segment (`<segment id>.spl`) and written before Whoosh assembles the
+segment's compound file and commits its table of contents: a segment killed mid-write leaves
+no side file that is ever read, and Whoosh deletes it with the rest of the segment. On open,
+the header, the index and the margins are checked against their CRC and the file's size; each
+list read is checked against the term table's doc frequency and first and last document.
+
+Layout (little-endian): 8 bytes magic, a uint64 header length, the JSON header, then 8-aligned
+sections (offsets int64[n], starts int64[n + 1], ids int32[P], weights, margin words joined by
+newlines, margin sums int64[m]) whose positions the header gives.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import struct
+import threading
+import zlib
+from bisect import bisect_left
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from indexer.errors import IndexFormatError
+from indexer.whoosh_seam.files import Part
+from indexer.whoosh_seam.pool import SortedPostings
+
+SIDE_EXT = ".spl"
+SIDE_MIN = 64  # lists of at least this many postings are copied into the side file
+MARGIN_FIELDS = ("text_bi",)
+_MAGIC = b"TRSPL\x00\x01\x00"
+_HEAD = struct.Struct("<8sQ")
+_ALIGN = 8
+_CHECKED = ("offsets", "starts", "margin_words", "margin_sums")  # sections under the CRC
+
+
+class SideWriter:
+    """A segment's side file, gathered field by field as the segment's lists are written."""
+
+    def __init__(self, side_min: int | None = None) -> None:
+        self.side_min = SIDE_MIN if side_min is None else side_min
+        self._offsets: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._ids: list[np.ndarray] = []
+        self._weights: list[np.ndarray] = []
+        self._margins: dict[str, tuple[list[bytes], list[int]]] = {}
+
+    def add_field(
+        self, fieldname: str, postings: SortedPostings, terms: np.ndarray, offsets: np.ndarray
+    ) -> None:
+        """The lists of `terms` (indexes into postings, written at `offsets` of the postings
+        part) that are long enough; the field's margins when it has them."""
+        counts = np.diff(postings.starts)
+        if fieldname in MARGIN_FIELDS:
+            self._margins[fieldname] = _margins(postings.terms, counts)
+        keep = counts[terms] >= self.side_min
+        terms, offsets = terms[keep], offsets[keep]
+        if not len(terms):
+            return
+        n = counts[terms]
+        first = postings.starts[terms]
+        # The postings of the kept terms, in term order: each term's run start..start + n.
+        runs = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        self._offsets.append(offsets.astype(np.int64))
+        self._counts.append(n.astype(np.int64))
+        self._ids.append(postings.docs[runs].astype("<i4"))
+        self._weights.append(postings.weights[runs])
+
+    def write(self, f: BinaryIO) -> None:
+        """The side file, whole, to a file open for writing."""
+        offsets = np.concatenate(self._offsets) if self._offsets else np.zeros(0, np.int64)
+        if (np.diff(offsets) <= 0).any():
+            raise ValueError("posting lists of a segment must be written in offset order")
+        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)]).astype("<i8")
+        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, "<i4")
+        weights = np.concatenate(self._weights) if self._weights else np.zeros(0, np.float32)
+        whole = bool(np.all(weights == np.floor(weights)) and (weights >= 0).all())
+        wdtype = "<u2" if whole and (not len(weights) or weights.max() < 1 << 16) else "<f4"
+        sections: dict[str, bytes] = {
+            "offsets": offsets.astype("<i8").tobytes(),
+            "starts": starts.tobytes(),
+            "ids": ids.tobytes(),
+            "weights": weights.astype(wdtype).tobytes(),
+        }
+        margins: dict[str, Any] = {}
+        for field, (words, sums) in sorted(self._margins.items()):
+            margins[field] = len(words)
+            sections[f"margin_words:{field}"] = b"\n".join(words)
+            sections[f"margin_sums:{field}"] = np.array(sums, dtype="<i8").tobytes()
+        layout: dict[str, list[int]] = {}
+        pos = 0
+        for name, data in sections.items():
+            layout[name] = [pos, len(data)]
+            pos = _aligned(pos + len(data))
+        header: dict[str, Any] = {
+            "lists": len(offsets),
+            "postings": len(ids),
+            "side_min": self.side_min,
+            "weights": wdtype,
+            "margins": margins,
+            "sections": layout,
+        }
+        header["crc"] = _crc(sections)
+        head = json.dumps(header, sort_keys=True).encode()
+        head += b" " * (_aligned(_HEAD.size + len(head)) - _HEAD.size - len(head))
+        f.write(_HEAD.pack(_MAGIC, len(head)) + head)
+        written = 0
+        for name, data in sections.items():
+            f.write(b"\0" * (layout[name][0] - written))
+            f.write(data)
+            written = layout[name][0] + len(data)
+        f.write(b"\0" * (_aligned(written) - written))
+
+
+def _aligned(pos: int) -> int:
+    return (pos + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def _crc(sections: dict[str, Any]) -> int:
+    """CRC-32 of the index and margin sections (the lists themselves are checked per read)."""
+    crc = 0
+    for name in sorted(sections):
+        if name.split(":", 1)[0] in _CHECKED:
+            crc = zlib.crc32(sections[name], crc)
+    return crc
+
+
+def _margins(terms: list[bytes], counts: np.ndarray) -> tuple[list[bytes], list[int]]:
+    """Each word that starts a term followed by a space, and the summed doc frequency of the
+    terms it starts so: what a prefix scan of 'word ' adds up."""
+    sums: dict[bytes, int] = {}
+    for term, df in zip(terms, counts.tolist(), strict=True):
+        word, space, _ = term.partition(b" ")
+        if space:
+            sums[word] = sums.get(word, 0) + df
+    words = sorted(sums)
+    if any(b"\n" in w for w in words):  # the words section is newline-separated
+        raise ValueError("a term word holds a newline")
+    return words, [sums[w] for w in words]
+
+
+class SideFile:
+    """A segment's side file, memory-mapped: long lists as array views, margins by word."""
+
+    def __init__(self, part: Part) -> None:
+        self.name = part.name
+        if part.length < _HEAD.size:
+            raise IndexFormatError(f"{part.name}: a side file of {part.length} bytes")
+        self._map = mmap.mmap(part.fd, 0, access=mmap.ACCESS_READ)  # the (compound) file
+        if part.offset + part.length > len(self._map):
+            raise IndexFormatError(f"{part.name}: the side file runs past its file")
+        buf = memoryview(self._map)[part.offset : part.offset + part.length]
+        magic, head_len = _HEAD.unpack_from(buf)
+        if magic != _MAGIC or _HEAD.size + head_len > part.length:
+            raise IndexFormatError(f"{part.name}: not a side file this version writes")
+        try:
+            header = json.loads(bytes(buf[_HEAD.size : _HEAD.size + head_len]))
+            base = _HEAD.size + head_len
+            layout = {name: (base + a, n) for name, (a, n) in header["sections"].items()}
+            end = max((a + n for a, n in layout.values()), default=base)
+            self.lists = int(header["lists"])
+            postings = int(header["postings"])
+            self.side_min = int(header["side_min"])
+            wdtype = np.dtype(header["weights"])
+            margins: dict[str, int] = header["margins"]
+            crc = int(header["crc"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexFormatError(f"{part.name}: a damaged side file header ({exc})") from exc
+        if _aligned(end) != part.length:
+            raise IndexFormatError(f"{part.name}: {part.length} bytes, its header says {end}")
+        sections = {name: buf[a : a + n] for name, (a, n) in layout.items()}
+        if _crc(sections) != crc:
+            raise IndexFormatError(f"{part.name}: the side file's index fails its checksum")
+
+        def array(name: str, dtype: Any, count: int) -> np.ndarray:
+            data = sections[name]
+            if len(data) != count * np.dtype(dtype).itemsize:
+                raise IndexFormatError(f"{part.name}: section {name} has {len(data)} bytes")
+            return np.frombuffer(data, dtype=dtype, count=count)
+
+        self.offsets = array("offsets", "<i8", self.lists)
+        self.starts = array("starts", "<i8", self.lists + 1)
+        if self.lists and (int(self.starts[-1]) != postings or (np.diff(self.starts) <= 0).any()):
+            raise IndexFormatError(f"{part.name}: list starts do not add up to {postings}")
+        self.ids = array("ids", "<i4", postings)
+        self.weights = array("weights", wdtype, postings)
+        self._margin_sums = {f: array(f"margin_sums:{f}", "<i8", m) for f, m in margins.items()}
+        self._margin_raw = {f: sections[f"margin_words:{f}"] for f in margins}
+        self._margin_words: dict[str, list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, offset: int, doc_frequency: int, first: int, last: int) -> slice | None:
+        """Where the list at `offset` of the postings part lies in ids and weights, or None when
+        it is too short to be here. Checked against what the term table says of it."""
+        if doc_frequency < self.side_min:
+            return None
+        i = int(self.offsets.searchsorted(offset))
+        if i == self.lists or int(self.offsets[i]) != offset:
+            raise IndexFormatError(f"{self.name}: no list at offset {offset} in the side file")
+        a, b = int(self.starts[i]), int(self.starts[i + 1])
+        if b - a != doc_frequency or int(self.ids[a]) != first or int(self.ids[b - 1]) != last:
+            raise IndexFormatError(f"{self.name}: the list at offset {offset} is not the term's")
+        return slice(a, b)
+
+    def margin(self, field: str, word: bytes) -> int | None:
+        """The summed doc frequency of the field's terms starting with `word` and a space; None
+        when this file holds no margins of the field."""
+        sums = self._margin_sums.get(field)
+        if sums is None:
+            return None
+        with self._lock:
+            words = self._margin_words.get(field)
+            if words is None:
+                raw = bytes(self._margin_raw[field])
+                words = self._margin_words[field] = raw.split(b"\n") if len(sums) else []
+        i = bisect_left(words, word)
+        return int(sums[i]) if i < len(words) and words[i] == word else 0
