@@ -196,10 +196,12 @@ for line in sys.stdin:
     params = json.loads(line)
     t = time.perf_counter()
     if "suggest" in params:
-        engine.suggest(params["suggest"])
+        out = repr(engine.suggest(params["suggest"]))
     else:
-        engine.search(parse_search_params(params))
-    print((time.perf_counter() - t) * 1000, flush=True)
+        res = engine.search(parse_search_params(params))
+        out = repr((res.total, [(h.id, h.score) for h in res.hits], res.suggestion))
+    ms = (time.perf_counter() - t) * 1000
+    print(json.dumps([ms, out], ensure_ascii=False), flush=True)
 """
 
 
@@ -231,20 +233,51 @@ def against_code(data_dir: Path, baseline: Path, mix: Sequence[Query]) -> str:
             )
         )
     ms: list[list[float]] = [[], []]
+    differ = 0  # requests whose results (ids, scores, totals, suggestions) are not the same
     try:
         docs = [int(p.stdout.readline()) for p in procs]  # type: ignore[union-attr]
         for i, query in enumerate(mix):
             line = json.dumps(query.as_dict(), ensure_ascii=False) + "\n"
+            got = ["", ""]
             for k in (0, 1) if i % 2 == 0 else (1, 0):
                 procs[k].stdin.write(line)  # type: ignore[union-attr]
                 procs[k].stdin.flush()  # type: ignore[union-attr]
-                ms[k].append(float(procs[k].stdout.readline()))  # type: ignore[union-attr]
+                took, got[k] = json.loads(procs[k].stdout.readline())  # type: ignore[union-attr]
+                ms[k].append(float(took))
+            differ += got[0] != got[1]
     finally:
         for p in procs:
             p.stdin.close()  # type: ignore[union-attr]
             p.wait(timeout=60)
     title = f"# This code ({here}) against {baseline}, {docs[0]:,} documents ({data_dir})"
-    return table(title, mix, ms, ["baseline", "this code"])
+    same = f"\n{differ} of {len(mix)} requests gave different results (hits, scores, totals).\n"
+    return table(title, mix, ms, ["baseline", "this code"]) + same + "\n" + side_files(data_dir)
+
+
+def side_files(data_dir: Path) -> str:
+    """What the index's side files (indexer/whoosh_seam/sidefile.py) weigh against the rest."""
+    from indexer.layout import DataDir
+    from indexer.whoosh_seam import IndexView
+
+    folder = DataDir(data_dir).live_index()
+    if folder is None:
+        return "No index.\n"
+    total = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    view = IndexView(folder)
+    try:
+        sides = [s.files.part(".spl") for s in view.segments]
+        side_bytes = sum(p.length for p in sides if p is not None)
+        postings = sum(len(s.side.ids) for s in view.segments if s.side is not None)
+        lists = sum(s.side.lists for s in view.segments if s.side is not None)
+        n = sum(p is not None for p in sides)
+    finally:
+        view.close()
+    per = side_bytes / postings if postings else 0.0
+    return (
+        f"Index {total / 2**20:,.0f} MB, of which side files {side_bytes / 2**20:,.0f} MB "
+        f"({n} of {len(sides)} segments; {lists:,} lists, {postings:,} postings, "
+        f"{per:.2f} bytes a posting); without them {(total - side_bytes) / 2**20:,.0f} MB.\n"
+    )
 
 
 def table(title: str, mix: Sequence[Query], ms: list[list[float]], names: list[str]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh.fields import FieldType
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
@@ -137,6 +138,12 @@ class SegmentData:
     def terms(self, field: str, prefix: str = "", limit: int = -1) -> list[tuple[str, int]]:
         """(term, doc frequency) of a field's terms starting with prefix, in term order."""
         fieldtype = self.schema[field]
+        # A whole field of UTF-8 terms (the vocabulary): from the side file when it has it.
+        utf8 = getattr(fieldtype.from_bytes, "__func__", None) is FieldType.from_bytes
+        if self.side is not None and utf8 and not prefix and limit < 0:
+            whole = self.side.vocabulary(field)
+            if whole is not None:
+                return whole
         items = self.table.items(field, fieldtype.to_bytes(prefix), limit)
         return [(fieldtype.from_bytes(t), df) for t, df in items]
 

@@ -7,7 +7,9 @@ at least SIDE_MIN postings is also written here, its document numbers (int32) an
 index keyed by the list's offset in the postings part (which the term table gives). The file
 is memory-mapped: a list is two array views, read from the OS page cache, shared by every
 process. It also holds, per field of MARGIN_FIELDS, the summed doc frequency of the terms
-starting with each word and a space (search/vocab.py's margins), so they need no prefix scan.
+starting with each word and a space (search/vocab.py's margins), so they need no prefix scan,
+and every term of VOCABULARY_FIELDS with its doc frequency (the vocabulary a generation reads
+when it opens), two arrays instead of a walk through the term table.
 
 The file is named after its segment (`<segment id>.spl`) and written before Whoosh assembles the
 segment's compound file and commits its table of contents: a segment killed mid-write leaves
@@ -17,7 +19,9 @@ list read is checked against the term table's doc frequency and first and last d
 
 Layout (little-endian): 8 bytes magic, a uint64 header length, the JSON header, then 8-aligned
 sections (offsets int64[n], starts int64[n + 1], ids int32[P], weights, margin words joined by
-newlines, margin sums int64[m]) whose positions the header gives.
+newlines, margin sums int64[m], vocabulary terms joined by newlines, their doc frequencies
+uint32) whose positions the header gives. A field whose terms hold a newline gets no margins or
+vocabulary (readers then scan the term table, as for segments written before side files).
 """
 
 from __future__ import annotations
@@ -39,10 +43,12 @@ from indexer.whoosh_seam.pool import SortedPostings
 SIDE_EXT = ".spl"
 SIDE_MIN = 64  # lists of at least this many postings are copied into the side file
 MARGIN_FIELDS = ("text_bi",)
+VOCABULARY_FIELDS = ("text",)
 _MAGIC = b"TRSPL\x00\x01\x00"
 _HEAD = struct.Struct("<8sQ")
 _ALIGN = 8
-_CHECKED = ("offsets", "starts", "margin_words", "margin_sums")  # sections under the CRC
+# The sections under the CRC: all but the lists (checked per read).
+_CHECKED = ("offsets", "starts", "margin_words", "margin_sums", "vocab_words", "vocab_dfs")
 
 
 class SideWriter:
@@ -55,6 +61,7 @@ class SideWriter:
         self._ids: list[np.ndarray] = []
         self._weights: list[np.ndarray] = []
         self._margins: dict[str, tuple[list[bytes], list[int]]] = {}
+        self._vocab: dict[str, tuple[list[bytes], np.ndarray]] = {}
 
     def add_field(
         self, fieldname: str, postings: SortedPostings, terms: np.ndarray, offsets: np.ndarray
@@ -62,8 +69,11 @@ class SideWriter:
         """The lists of `terms` (indexes into postings, written at `offsets` of the postings
         part) that are long enough; the field's margins when it has them."""
         counts = np.diff(postings.starts)
-        if fieldname in MARGIN_FIELDS:
+        newline = any(b"\n" in t for t in postings.terms)  # the word sections' separator
+        if fieldname in MARGIN_FIELDS and not newline:
             self._margins[fieldname] = _margins(postings.terms, counts)
+        if fieldname in VOCABULARY_FIELDS and not newline:
+            self._vocab[fieldname] = (postings.terms, counts.astype("<u4"))
         keep = counts[terms] >= self.side_min
         terms, offsets = terms[keep], offsets[keep]
         if not len(terms):
@@ -99,6 +109,11 @@ class SideWriter:
             margins[field] = len(words)
             sections[f"margin_words:{field}"] = b"\n".join(words)
             sections[f"margin_sums:{field}"] = np.array(sums, dtype="<i8").tobytes()
+        vocabulary: dict[str, int] = {}
+        for field, (terms, dfs) in sorted(self._vocab.items()):
+            vocabulary[field] = len(terms)
+            sections[f"vocab_words:{field}"] = b"\n".join(terms)
+            sections[f"vocab_dfs:{field}"] = dfs.tobytes()
         layout: dict[str, list[int]] = {}
         pos = 0
         for name, data in sections.items():
@@ -110,6 +125,7 @@ class SideWriter:
             "side_min": self.side_min,
             "weights": wdtype,
             "margins": margins,
+            "vocabulary": vocabulary,
             "sections": layout,
         }
         header["crc"] = _crc(sections)
@@ -146,8 +162,6 @@ def _margins(terms: list[bytes], counts: np.ndarray) -> tuple[list[bytes], list[
         if space:
             sums[word] = sums.get(word, 0) + df
     words = sorted(sums)
-    if any(b"\n" in w for w in words):  # the words section is newline-separated
-        raise ValueError("a term word holds a newline")
     return words, [sums[w] for w in words]
 
 
@@ -175,6 +189,7 @@ class SideFile:
             self.side_min = int(header["side_min"])
             wdtype = np.dtype(header["weights"])
             margins: dict[str, int] = header["margins"]
+            vocabulary: dict[str, int] = header["vocabulary"]
             crc = int(header["crc"])
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexFormatError(f"{part.name}: a damaged side file header ({exc})") from exc
@@ -199,6 +214,8 @@ class SideFile:
         self._margin_sums = {f: array(f"margin_sums:{f}", "<i8", m) for f, m in margins.items()}
         self._margin_raw = {f: sections[f"margin_words:{f}"] for f in margins}
         self._margin_words: dict[str, list[bytes]] = {}
+        self._vocab_dfs = {f: array(f"vocab_dfs:{f}", "<u4", m) for f, m in vocabulary.items()}
+        self._vocab_raw = {f: sections[f"vocab_words:{f}"] for f in vocabulary}
         self._lock = threading.Lock()
 
     def lookup(self, offset: int, doc_frequency: int, first: int, last: int) -> slice | None:
@@ -227,3 +244,18 @@ class SideFile:
                 words = self._margin_words[field] = raw.split(b"\n") if len(sums) else []
         i = bisect_left(words, word)
         return int(sums[i]) if i < len(words) and words[i] == word else 0
+
+    def vocabulary(self, field: str) -> list[tuple[str, int]] | None:
+        """(term, doc frequency) of every term of the field (UTF-8), in term order; None when
+        this file holds no vocabulary of the field."""
+        dfs = self._vocab_dfs.get(field)
+        if dfs is None:
+            return None
+        raw = bytes(self._vocab_raw[field])
+        try:
+            words = raw.decode("utf-8").split("\n") if len(dfs) else []
+        except UnicodeDecodeError as exc:
+            raise IndexFormatError(f"{self.name}: vocabulary of {field} is not UTF-8") from exc
+        if len(words) != len(dfs):
+            raise IndexFormatError(f"{self.name}: {len(words)} terms, {len(dfs)} frequencies")
+        return list(zip(words, dfs.tolist(), strict=True))

@@ -161,6 +161,22 @@ def test_postings_at_reads_the_same_through_side_files(sided: Path) -> None:
         with_side.close()
 
 
+def test_vocabulary_from_side_files_equals_whoosh_term_table(sided: Path) -> None:
+    view = IndexView(sided)
+    ix = open_index(sided)
+    try:
+        with ix.reader() as reader:
+            for seg, (leaf, _) in zip(view.segments, reader.leaf_readers(), strict=True):
+                assert seg.side is not None and seg.side.vocabulary("text") is not None
+                assert seg.side.vocabulary("text_bi") is None  # only the fields asked for
+                expected = [(t.decode(), i.doc_frequency()) for t, i in leaf.iter_field("text")]
+                assert len(expected) > 500
+                assert seg.terms("text") == expected
+    finally:
+        ix.close()
+        view.close()
+
+
 def test_margins_from_side_files_equal_the_prefix_scan(sided: Path) -> None:
     view = IndexView(sided)
     try:
