@@ -71,6 +71,7 @@ class IndexView:
         base = sum(s.n for s in self.segments)
         self.doc_count_all = base  # N of BM25F (deleted documents count, as in Whoosh)
         self.live = np.concatenate(lives) if lives else np.zeros(0, dtype=bool)
+        self._whole = [bool(live.all()) for live in lives]  # segments without deletions
         self.doc_count = int(self.live.sum())
         self._totals: dict[str, float] = {}
 
@@ -104,10 +105,13 @@ class IndexView:
         """The live documents holding a term, with its weights and doc frequency."""
         self._check_field(field)
         id_parts, w_parts, df = [], [], 0
-        for seg, base in zip(self.segments, self.bases, strict=True):
+        for seg, base, whole in zip(self.segments, self.bases, self._whole, strict=True):
             ids, weights, seg_df = seg.postings(field, text)
             df += seg_df
-            if len(ids):
+            if len(ids) and whole:  # no deletions in the segment: nothing to drop
+                id_parts.append(ids + base)
+                w_parts.append(weights)
+            elif len(ids):
                 keep = self.live[base + ids]
                 id_parts.append(ids[keep] + base)
                 w_parts.append(weights[keep])
