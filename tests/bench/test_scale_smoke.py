@@ -147,6 +147,11 @@ def test_profile_runs_on_a_kept_directory(
     assert "MaxScore bound on 400 documents" in capsys.readouterr().out
     assert scale_profile.main([*common, "--against", str(data)]) == 0
     assert "| **all** | 20 |" in capsys.readouterr().out
+    here = Path(scale_profile.__file__).resolve().parents[1]
+    assert scale_profile.main([*common, "--code-against", str(here)]) == 0
+    out = capsys.readouterr().out
+    assert "| **all** | 20 |" in out and "0 of 20 requests gave different results" in out
+    assert "bytes a posting" in out
 
 
 def test_missing_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
