@@ -8,10 +8,12 @@ renumbered with one array lookup, and a batch of lists handed to the pool at onc
 
 The policy: a first import commits a segment per chunk and process (18 of 25,000 documents
 at 450,000 articles). Every query pays per segment, and each segment repeats the term tables.
-TIERED merges the segments under `tier` documents into one as soon as they hold `tier` live
-documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly imports).
-The parent process merges while the workers flush their own segments, so `tier` bounds the
-merge's memory: a pool of `tier` to 2 × `tier` documents.
+`tiered(tier)` merges the segments under `tier` documents into one as soon as they hold `tier`
+live documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly
+imports). The merge's pool holds every posting of the merged documents in memory (46 KB a
+document at its peak, sorting included: `python -m bench.merge_memory`): a tier of 100,000
+would take ~4.6 GB in the parent process, above the 2.6 GB a 450,000 import peaks at today. So
+no tier by default (MERGE_SMALL alone, as before); TRACUU_MERGE_TIER sets one (bench/SCALE.md).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from indexer.errors import ConfigError, IndexFormatError
 from indexer.whoosh_seam.files import Part, SegmentFiles
 from indexer.whoosh_seam.terms import _terminfo, read_postings
 
-TIER = 100_000  # live documents of a merged segment (TRACUU_MERGE_TIER overrides: benchmarks)
+TIER = 0  # live documents of a merged segment; 0: MERGE_SMALL only (TRACUU_MERGE_TIER sets one)
 _HEADER = 13  # a hash file's magic, hash type and two ints before its first entry
 _LENGTHS = struct.Struct("!ii")
 _INT = struct.Struct("!i")
@@ -52,19 +54,22 @@ class Lists:
 
 
 def tier_size(env: Any = None) -> int:
-    """Documents of a merged segment: TRACUU_MERGE_TIER when set (scaled-down runs), else TIER."""
+    """Documents of a merged segment: TRACUU_MERGE_TIER when set, else TIER (0: no tier)."""
     raw = (os.environ if env is None else env).get("TRACUU_MERGE_TIER", "")
     try:
-        return max(1, int(raw)) if raw else TIER
+        return max(0, int(raw)) if raw else TIER
     except ValueError:
         raise ConfigError(f"TRACUU_MERGE_TIER={raw!r}: not a number of documents") from None
 
 
 def tiered(tier: int) -> Callable[[Any, list[Any]], list[Any]]:
     """A merge policy (Whoosh's `mergetype`): the segments under `tier` documents merged into
-    one when they hold `tier` live documents together, else MERGE_SMALL among them."""
+    one when they hold `tier` live documents together, else MERGE_SMALL among them (tier 0:
+    MERGE_SMALL alone)."""
 
     def policy(writer: Any, segments: list[Any]) -> list[Any]:
+        if tier <= 0:
+            return list(MERGE_SMALL(writer, segments))
         small = [s for s in segments if s.doc_count_all() < tier]
         big = [s for s in segments if s.doc_count_all() >= tier]
         if len(small) > 1 and sum(s.doc_count() for s in small) >= tier:

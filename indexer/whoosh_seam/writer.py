@@ -180,7 +180,8 @@ class WritableIndex:
 
     def __init__(self, folder: Path, create: bool = False, merge_tier: int | None = None) -> None:
         self.folder = folder
-        # Documents of a merged segment (merging.tiered): TRACUU_MERGE_TIER or merging.TIER.
+        # Documents of a merged segment (merging.tiered): TRACUU_MERGE_TIER or merging.TIER (0:
+        # Whoosh's MERGE_SMALL alone).
         self.merge_tier = merging.tier_size() if merge_tier is None else merge_tier
         self._ix = create_index(folder) if create else open_index(folder, readonly=False)
 

@@ -114,5 +114,6 @@ def test_the_parent_merges_while_the_workers_write(tmp_path: Path) -> None:
 def test_the_tier_comes_from_the_environment_for_benchmarks() -> None:
     assert tier_size({}) == TIER
     assert tier_size({"TRACUU_MERGE_TIER": "10000"}) == 10_000
+    assert tier_size({"TRACUU_MERGE_TIER": "0"}) == 0
     with pytest.raises(ConfigError):
         tier_size({"TRACUU_MERGE_TIER": "many"})
