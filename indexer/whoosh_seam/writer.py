@@ -6,7 +6,7 @@ field-length lookup per posting. BulkWriter hands each document's field to the p
 of its terms (pool.py: arrays, no Python step per posting), sorts each field's postings once at
 commit and writes them with termfile.py, byte for byte what whoosh3 writes. Everything else —
 stored fields, length columns, deletions, the table of contents — is Whoosh's SegmentWriter;
-merges of small segments read each list through Whoosh's public matcher API.
+merges read each segment's lists as arrays (merging.py) into the same pool.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from indexer.whoosh_seam import merging
 from indexer.whoosh_seam.codec import InliningCodec
 from indexer.whoosh_seam.pool import BulkPool, counted, counts_of
 from indexer.whoosh_seam.sidefile import SIDE_EXT, SideWriter
@@ -103,34 +103,33 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
         self.docnum += 1
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
-        """SegmentWriter's (a merge of small segments): every live posting of a segment to the
-        pool, a term's list at a time, values rebuilt from weights.
+        """SegmentWriter's (a merge): every live posting of a segment to the pool, read as
+        arrays a batch of lists at a time (merging.segment_lists), renumbered by docmap.
 
-        Segments written by tracuu before the inlined lists carried one value per posting hold
-        all values of such a list in one bytes object, and Whoosh's matcher raises IndexError on
-        the second: a merge never asks for them. A value here is pack_uint(freq) (Frequency,
-        the text fields and num_part) with weight freq × field_boost, tracuu setting no document
-        boosts, or empty (Existence, the id and key fields).
+        Values are rebuilt from weights: pack_uint(freq) (Frequency, the text fields and
+        num_part) with weight freq × field_boost, tracuu setting no document boosts, or empty
+        (Existence, the id and key fields). Segments written before the inlined lists carried
+        one value per posting (all values in one bytes object) merge the same: values are
+        never read.
         """
         schema = self.schema
-        for fieldname, btext in reader.all_terms():
-            if fieldname not in schema:
+        numbers = merging.new_numbers(reader.doc_count_all(), startdoc, docmap)
+        segment = reader.segment()
+        for lists in merging.segment_lists(
+            Path(self.storage.folder), self.storage, segment, numbers
+        ):
+            if lists.field not in schema:
                 continue
-            field = schema[fieldname]
-            postings = self.pool.field(fieldname, field)
-            postings.merged = True
+            field = schema[lists.field]
+            postings = self.pool.field(lists.field, field)
             if postings.fixed not in (0, 4):
-                raise ValueError(f"{fieldname}: values of {postings.fixed} bytes cannot merge")
-            term = field.from_bytes(btext) if counted(field) else btext
-            field_boost = field.format.field_boost
-            m = reader.postings(fieldname, btext)  # live documents only
-            while m.is_active():
-                docnum = m.id()
-                weight = m.weight()
-                value = pack_uint(round(weight / field_boost)) if postings.fixed else b""
-                newdoc = docmap[docnum] if docmap is not None else startdoc + docnum
-                postings.add(newdoc, term, weight, value)
-                m.next()
+                raise ValueError(f"{lists.field}: values of {postings.fixed} bytes cannot merge")
+            terms: list[Any] = lists.terms
+            if counted(field):
+                terms = [field.from_bytes(t) for t in terms]
+            postings.add_lists(
+                terms, lists.counts, lists.docs, lists.weights, field.format.field_boost
+            )
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -189,8 +188,11 @@ _LONGEST = 106374  # whoosh.util.numeric.length_to_byte: this and longer → 255
 class WritableIndex:
     """An index folder opened for writing (the caller holds the data directory's write lock)."""
 
-    def __init__(self, folder: Path, create: bool = False) -> None:
+    def __init__(self, folder: Path, create: bool = False, merge_tier: int | None = None) -> None:
         self.folder = folder
+        # Documents of a merged segment (merging.tiered): TRACUU_MERGE_TIER or merging.TIER (0:
+        # Whoosh's MERGE_SMALL alone).
+        self.merge_tier = merging.tier_size() if merge_tier is None else merge_tier
         self._ix = create_index(folder) if create else open_index(folder, readonly=False)
 
     def doc_count(self) -> int:
@@ -226,7 +228,7 @@ class WritableIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=merging.tiered(self.merge_tier))
         return n
 
     def close(self) -> None:
