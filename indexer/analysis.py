@@ -11,13 +11,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh.analysis import Filter, Token, Tokenizer
-from whoosh.fields import TEXT
+from whoosh.fields import KEYWORD, TEXT
 from whoosh.system import pack_uint
 
+from indexer import mapping
 from indexer import text as vt
 
 # The four token streams of one text; VnText fields name one of them.
 KINDS = ("tokens", "folded", "bigrams", "folded_bigrams")
+# Keys found in a whole text: partial document numbers, abbreviations written in capitals.
+DERIVED = {
+    mapping.NUMBER_FIELD: mapping.number_parts,
+    mapping.CAPS_FIELD: mapping.capital_abbreviations,
+}
 
 
 class SyllableTokenizer(Tokenizer):  # type: ignore[misc]
@@ -116,6 +122,67 @@ class VnText(TEXT):  # type: ignore[misc]
         the seam's bulk writer builds those from these counts, a field at a time.
         """
         return Counter(getattr(vt.analyze(value), self.kind))
+
+    def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        fb = self.format.field_boost
+        for term, freq in self.term_counts(value).items():
+            yield term.encode("utf-8"), freq, freq * fb, pack_uint(freq)
+
+
+class DerivedTokenizer(Tokenizer):  # type: ignore[misc]
+    """The keys one of DERIVED finds in a whole text (one token per occurrence, in order)."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in DERIVED:
+            raise ValueError(f"unknown derived kind {kind!r}")
+        self.kind = kind
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.kind == self.kind
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.kind))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, key in enumerate(DERIVED[self.kind](value)):
+            t.text = key
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = key
+            if positions:
+                t.pos = start_pos + pos
+            if chars:  # a key is not a span of the text (e.g. '224' of '0224/QĐ-UBND')
+                t.startchar = t.endchar = start_char
+            yield t
+
+
+class DerivedKeys(KEYWORD):  # type: ignore[misc]
+    """A scorable keyword field whose value is a whole text (the body) and whose terms are the
+    keys found in it (DERIVED): found in the process that indexes the document, from the same
+    cached indexer.text.analyze() result its text fields use, not in the process reading
+    articles (which would analyze every body once more)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(scorable=True, analyzer=DerivedTokenizer(kind))
+        self.kind = kind
+
+    def term_counts(self, value: str) -> Counter[str]:
+        """Each key of the text and its frequency, in order of first occurrence."""
+        return Counter(DERIVED[self.kind](value))
 
     def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         fb = self.format.field_boost

@@ -16,7 +16,6 @@ from indexer.store import Store
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
 
 
 @dataclass
@@ -73,16 +72,9 @@ def read_jsonl(path: Path, report: ImportReport) -> Iterator[Article]:
 
 
 def import_files(store: Store, paths: list[Path]) -> ImportReport:
-    """Import every file, committing to the store in batches, then bring the index up to date."""
+    """Import every file: store and index the articles as they are read (Store.add), then
+    index whatever an earlier, killed writer left pending."""
     report = ImportReport()
-    batch: list[Article] = []
-    for path in paths:
-        for article in read_jsonl(path, report):
-            batch.append(article)
-            if len(batch) >= BATCH:
-                report.imported += store.put(batch)
-                batch = []
-    if batch:
-        report.imported += store.put(batch)
+    report.imported = store.add(a for path in paths for a in read_jsonl(path, report))
     store.sync()
     return report

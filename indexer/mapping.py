@@ -23,7 +23,7 @@ from indexer.text import analyze, fold, fold_lower
 
 # Bump whenever a field, or what an analyzer emits, changes: an index built with another version
 # is refused until `tracuu index rebuild` has run.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 FACETS = ("site", "category", "doc_type", "issuer")  # each indexed as `<name>_key` (filters)
 KIND_DOCUMENT, KIND_NEWS = "van-ban", "tin"  # kind_key: official documents apart from news
@@ -150,8 +150,10 @@ def index_document(article: Article) -> dict[str, Any]:
         "text": text,
         "text_f": text,
         "text_bi": text,
-        NUMBER_FIELD: " ".join(number_parts(text)),
-        CAPS_FIELD: " ".join(capital_abbreviations(text)),
+        # The same str: pickled once for a worker process, which finds the keys in it
+        # (indexer.analysis.DerivedKeys) from the analysis its text fields share.
+        NUMBER_FIELD: text,
+        CAPS_FIELD: text,
         "meta": {
             "url": article.url,
             "site": article.site,

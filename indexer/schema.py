@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
-from indexer.analysis import VnText
+from indexer.analysis import DerivedKeys, VnText
 from indexer.mapping import CAPS_FIELD, NUMBER_FIELD, SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "build_schema"]
@@ -60,7 +60,9 @@ def build_schema() -> Schema:
         file_sha=KEYWORD,  # SHA-256 of each attached file (the archive finds its page)
         date=DATETIME(sortable=True),
         meta=STORED,
-        **{NUMBER_FIELD: KEYWORD(scorable=True)},  # partial document numbers (issue 11)
-        **{CAPS_FIELD: KEYWORD(scorable=True)},  # HU, TU, ĐU written in capitals (issue 11)
+        # Keys found in the body where the document is indexed (issue 11): partial document
+        # numbers ('224', '224/qd'), and HU, TU, ĐU written in capitals.
+        **{NUMBER_FIELD: DerivedKeys(NUMBER_FIELD)},
+        **{CAPS_FIELD: DerivedKeys(CAPS_FIELD)},
         **fields,
     )

@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -73,6 +74,36 @@ def write_lock(data: DataDir) -> Iterator[None]:
         os.close(fd)  # closing drops the flock; a killed process drops it too
 
 
+class _Chunks:
+    """A stream of articles cut into chunks of distinct ids, at most `size` articles each.
+
+    A chunk ends before an id it already holds: one index commit never adds a document twice
+    (update_document replaces what earlier commits hold, not what its own writer was given).
+    """
+
+    def __init__(self, articles: Iterable[Article], size: int) -> None:
+        self.source: Iterator[Article] = iter(articles)
+        self.size = size
+        self.carry: Article | None = None  # the first article of the next chunk
+
+    def more(self) -> bool:
+        """Whether another chunk follows (reads its first article)."""
+        if self.carry is None:
+            self.carry = next(self.source, None)
+        return self.carry is not None
+
+    def chunk(self) -> Iterator[Article]:
+        seen: set[str] = set()
+        while len(seen) < self.size and self.more():
+            article, self.carry = self.carry, None
+            assert article is not None
+            if article.id in seen:
+                self.carry = article
+                return
+            seen.add(article.id)
+            yield article
+
+
 def _seam() -> ModuleType:
     """The Whoosh seam, imported on first use: importing the store must not load Whoosh."""
     from indexer import whoosh_seam
@@ -122,6 +153,44 @@ class Store:
     def put(self, articles: Iterable[Article]) -> int:
         """Store articles (replacing same ids) and mark them for indexing; call sync() after."""
         return self.db.put_many(articles)
+
+    def add(self, articles: Iterable[Article]) -> int:
+        """Store and index a stream of articles in one pass; the number stored.
+
+        The index commits by chunks, as sync(); each batch of a chunk is committed to the
+        article database (marked pending) before its documents go to the index writer, so a
+        run killed anywhere keeps what it committed and leaves the rest pending for the next
+        writer. The documents come from the articles just read, not read back from the
+        database, and with worker processes the storing overlaps their indexing.
+        """
+        chunks = _Chunks(articles, self.chunk)
+        head = list(islice(chunks.source, self.multiprocess_min))  # enough for processes?
+        procs = self._procs_for(len(head))
+        chunks.source = chain(head, chunks.source)
+        if not chunks.more():
+            return 0
+        stored = 0
+        index = self._open_live()
+        try:
+            while chunks.more():
+                ids: list[str] = []
+                index.write(self._stored_documents(chunks.chunk(), ids), (), procs)
+                self.db.settle(ids, [])
+                stored += len(ids)
+                log.info("stored and indexed %d articles", stored)
+        finally:
+            index.close()
+        return stored
+
+    def _stored_documents(self, articles: Iterable[Article], ids: list[str]) -> Iterator[Any]:
+        """The index documents of articles, each batch stored (pending) before it is handed
+        on; `ids` collects the ids stored."""
+        source = iter(articles)
+        while batch := list(islice(source, BATCH)):
+            self.db.put_many(batch)
+            ids.extend(a.id for a in batch)
+            for article in batch:
+                yield index_document(article)
 
     def delete(self, ids: Iterable[str]) -> None:
         """Mark articles for removal; sync() removes them from the index and the store."""

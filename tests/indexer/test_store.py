@@ -217,3 +217,72 @@ def test_a_big_sync_commits_by_chunks(tmp_path: Path) -> None:
         assert store.db.pending() == ([], [])
     assert index_stats(data)["segments"] == 3  # 213 articles: 100 + 100 + 13
     assert _ids_in_index(data) == sorted(f"{a['id']}-{i}" for i in range(3) for a in base)
+
+
+def _docs_with(data_dir: Path, field: str, term: str) -> list[str]:
+    """Ids of the documents holding a term, through Whoosh's public API."""
+    ix = open_index_readonly(data_dir)
+    try:
+        with ix.searcher() as s:
+            return sorted(s.stored_fields(d)["id"] for d in s.document_numbers(**{field: term}))
+    finally:
+        ix.close()
+
+
+def test_worker_processes_find_document_numbers_and_capitals_in_bodies(tmp_path: Path) -> None:
+    """num_part and abbr_caps are found where the body is indexed (worker processes), not
+    in the process reading articles: a number in a body is found by its parts, 'ĐU' written in
+    capitals by abbr_caps, 'Đu đủ' not."""
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    objs = [dict(a, id=f"{a['id']}-{i}") for i in range(2) for a in base]
+    objs[7]["body"] += " Theo Quyết định số 0224/2005/QĐ-UBND của UBND tỉnh."
+    objs[90]["body"] = "Ban Thường vụ ĐU họp. " + objs[90]["body"]
+    objs[91]["body"] = "Đu đủ chín cây. " + objs[91]["body"]
+    src = _write_jsonl(tmp_path / "in.jsonl", objs)
+    data = tmp_path / "data"
+    with Store(data, procs=2, multiprocess_min=10) as store:
+        import_files(store, [src])
+    assert index_stats(data)["segments"] == 2  # one per worker process
+    for key in ("224", "224/2005", "224/qd"):
+        assert _docs_with(data, "num_part", key) == [objs[7]["id"]]
+    caps = _docs_with(data, "abbr_caps", "đu")
+    assert objs[90]["id"] in caps and objs[91]["id"] not in caps
+
+
+def test_an_id_twice_in_one_import_is_indexed_once_the_last_version(tmp_path: Path) -> None:
+    """Articles are indexed as they are read: an id met again within a chunk starts the next
+    chunk (one commit never adds a document twice), whose commit replaces the first version."""
+    objs = [
+        {"id": "a", "title": "Hội nghị", "body": "bản đầu"},
+        {"id": "b", "title": "Ủy ban", "body": "nội dung"},
+        {"id": "a", "title": "Hội nghị", "body": "bản sửa"},
+    ]
+    data = tmp_path / "data"
+    with Store(data) as store:
+        report = import_files(store, [_write_jsonl(tmp_path / "in.jsonl", objs)])
+        assert store.db.pending() == ([], [])
+        stored = store.db.get("a")
+    assert report.imported == 3
+    assert stored is not None and stored.body == "bản sửa"
+    assert _ids_in_index(data) == ["a", "b"]
+    assert _docs_with(data, "text", "sửa") == ["a"]
+    assert _docs_with(data, "text", "đầu") == []
+
+
+def test_an_index_of_another_schema_version_asks_for_a_rebuild(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An index written before num_part and abbr_caps were found from the body (version 4) is
+    refused with the way out; `tracuu index rebuild` makes it searchable again."""
+    data = tmp_path / "data"
+    src = _write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "title": "Một", "body": "số 12/KH"}])
+    assert main(["--data-dir", str(data), "index", "import", str(src)]) == 0
+    folder = DataDir(data).live_index()
+    assert folder is not None
+    DataDir.version_file(folder).write_text("4\n")
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "index", "import", str(src)]) != 0
+    err = capsys.readouterr().err
+    assert "schema version 4, this tracuu needs 5: run `tracuu index rebuild`" in err
+    assert main(["--data-dir", str(data), "index", "rebuild"]) == 0
+    assert _docs_with(data, "num_part", "12/kh") == ["a"]
