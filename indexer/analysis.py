@@ -26,14 +26,11 @@ DERIVED = {
 }
 
 
-class SyllableTokenizer(Tokenizer):  # type: ignore[misc]
-    """Vietnamese syllables, whole document numbers and dates, lower-cased and tone-normalized."""
+class _PieceTokenizer(Tokenizer):  # type: ignore[misc]
+    """A Whoosh tokenizer over pieces(): (text, start, end, clause) of each token of a value."""
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -49,19 +46,33 @@ class SyllableTokenizer(Tokenizer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, span in enumerate(vt.spans(vt.canonical(value))):
-            t.text = span.text
+        for pos, (text, start, end, clause) in enumerate(self.pieces(value)):
+            t.text = text
             t.boost = 1.0
             t.stopped = False
-            t.clause = span.clause
+            t.clause = clause
             if keeporiginal:
-                t.original = value[span.start : span.end]
+                t.original = value[start:end] if end > start else text
             if positions:
                 t.pos = start_pos + pos
             if chars:
-                t.startchar = start_char + span.start
-                t.endchar = start_char + span.end
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             yield t
+
+
+class SyllableTokenizer(_PieceTokenizer):
+    """Vietnamese syllables, whole document numbers and dates, lower-cased and tone-normalized."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        for span in vt.spans(vt.canonical(value)):
+            yield span.text, span.start, span.end, span.clause
 
 
 class FoldFilter(Filter):  # type: ignore[misc]
@@ -129,7 +140,7 @@ class VnText(TEXT):  # type: ignore[misc]
             yield term.encode("utf-8"), freq, freq * fb, pack_uint(freq)
 
 
-class DerivedTokenizer(Tokenizer):  # type: ignore[misc]
+class DerivedTokenizer(_PieceTokenizer):
     """The keys one of DERIVED finds in a whole text (one token per occurrence, in order)."""
 
     def __init__(self, kind: str) -> None:
@@ -143,31 +154,10 @@ class DerivedTokenizer(Tokenizer):  # type: ignore[misc]
     def __hash__(self) -> int:
         return hash((type(self), self.kind))
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, key in enumerate(DERIVED[self.kind](value)):
-            t.text = key
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = key
-            if positions:
-                t.pos = start_pos + pos
-            if chars:  # a key is not a span of the text (e.g. '224' of '0224/QĐ-UBND')
-                t.startchar = t.endchar = start_char
-            yield t
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        # A key is not a span of the text (e.g. '224' of '0224/QĐ-UBND'): no characters.
+        for key in DERIVED[self.kind](value):
+            yield key, 0, 0, 0
 
 
 class DerivedKeys(KEYWORD):  # type: ignore[misc]
