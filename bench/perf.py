@@ -458,7 +458,9 @@ class MemoryGuard(threading.Thread):
     def __init__(self, server: Server, cap_mb: float) -> None:
         super().__init__(daemon=True)
         self.server, self.cap_mb = server, cap_mb
-        self.peak_mb = 0.0
+        self.peak_mb = 0.0  # VmRSS summed: a page mapped by two workers counts twice
+        self.peak_pss_mb = 0.0  # PSS summed: every page once (shared ones split between users)
+        self.peak_anon_mb = 0.0  # RssAnon summed: the processes' own memory, no file pages
         self.tripped = False
         self._done = threading.Event()
 
@@ -467,6 +469,10 @@ class MemoryGuard(threading.Thread):
             pids = process_tree(self.server.proc.pid)
             rss = sum(_status_kb(p, "VmRSS") for p in pids) / 1024
             self.peak_mb = max(self.peak_mb, rss)
+            pss = sum(_status_kb(p, "Pss", "smaps_rollup") for p in pids) / 1024
+            self.peak_pss_mb = max(self.peak_pss_mb, pss)
+            anon = sum(_status_kb(p, "RssAnon") for p in pids) / 1024
+            self.peak_anon_mb = max(self.peak_anon_mb, anon)
             if rss > self.cap_mb and not self.tripped:
                 self.tripped = True
                 log(
