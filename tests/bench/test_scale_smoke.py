@@ -115,7 +115,12 @@ def test_scale_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     for cell in (q[1], q[3], q[5]):  # in process, c=1, c=16: p50 / p95 / p99
         assert re.fullmatch(r"[\d.,]+ / [\d.,]+ / [\d.,]+", cell), cell
     assert q[7] == "0, 0"  # no errors, nothing unsent
-    assert float(q[8].replace(",", "")) > 0  # server RSS sampled
+    memory = re.fullmatch(r"([\d,]+) \(([\d,]+); ([\d,]+)\)", q[8])
+    assert memory, q[8]
+    rss, pss, anon = memory.groups()
+    # server memory sampled: RSS summed, (PSS summed; anonymous), each page at most once in PSS
+    assert 0 < int(anon.replace(",", "")) <= int(rss.replace(",", ""))
+    assert 0 < int(pss.replace(",", "")) <= int(rss.replace(",", ""))
     for kind in KINDS:
         assert re.search(rf"\| {kind} \| 3 \| [\d.,]+ / [\d.,]+ \|", md), kind
     assert "Targets at 600 articles" in md
