@@ -33,6 +33,9 @@ class Postings(NamedTuple):
     doc_frequency: int
 
 
+DF_KEPT = 200_000  # doc frequencies a view remembers (~150 bytes each: ~30 MB)
+
+
 class IndexView:
     """A consistent, read-only view of one index generation."""
 
@@ -74,6 +77,7 @@ class IndexView:
         self._whole = [bool(live.all()) for live in lives]  # segments without deletions
         self.doc_count = int(self.live.sum())
         self._totals: dict[str, float] = {}
+        self._dfs: dict[tuple[str, str], int] = {}  # (field, term) → doc frequency
 
     # -- freshness --------------------------------------------------------------------------------
 
@@ -146,13 +150,27 @@ class IndexView:
         return Postings(np.concatenate(id_parts), np.concatenate(w_parts), df)
 
     def doc_frequencies(self, field: str, texts: list[str]) -> list[int]:
-        """Whoosh's doc frequency of each term (0 when absent), looked up in memory."""
+        """Whoosh's doc frequency of each term (0 when absent), looked up in memory.
+
+        Remembered per view (a generation never changes): a plan asks for the doc frequency of
+        every accented variant of every pair typed, one lookup per segment each, and the same
+        common pairs come back request after request.
+        """
         self._check_field(field)
-        total = [0] * len(texts)
+        known = self._dfs
+        found: list[int | None] = [known.get((field, t)) for t in texts]
+        missing = [t for t, df in zip(texts, found, strict=True) if df is None]
+        if not missing:
+            return found  # type: ignore[return-value]  # no None left
+        total = [0] * len(missing)
         for seg in self.segments:
-            for i, df in enumerate(seg.doc_frequencies(field, texts)):
+            for i, df in enumerate(seg.doc_frequencies(field, missing)):
                 total[i] += df
-        return total
+        if len(known) + len(missing) > DF_KEPT:
+            known.clear()  # a bound, not an LRU: the next requests refill it
+        fresh = dict(zip(missing, total, strict=True))
+        known.update(((field, t), df) for t, df in fresh.items())
+        return [fresh[t] if df is None else df for t, df in zip(texts, found, strict=True)]
 
     def margin(self, field: str, word: str) -> int:
         """The summed doc frequency of the field's terms starting with `word` and a space."""

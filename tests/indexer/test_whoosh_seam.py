@@ -150,6 +150,36 @@ def test_plain_whoosh_indexes_compound_or_not(plain: Path) -> None:
     assert _check_every_term(plain, ["body", "id"]) > 1_000
 
 
+def test_remembered_doc_frequencies_stay_exact(
+    segmented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view remembers doc frequencies (plans ask for the same pairs again and again): asked in
+    overlapping batches, in two fields sharing terms, through the bound's clearing, each answer
+    is still Whoosh's."""
+    from indexer.whoosh_seam import view as view_module
+
+    monkeypatch.setattr(view_module, "DF_KEPT", 40)
+    ix = open_index(segmented)
+    view = IndexView(segmented)
+    try:
+        with ix.reader() as reader:
+            expected = {f: dict(_whoosh_terms(reader, f)) for f in ("text", "text_f")}
+        shared = sorted(set(expected["text"]) & set(expected["text_f"]))  # 'an', 'ba', '2019'
+        differ = [w for w in shared if expected["text"][w] != expected["text_f"][w]]
+        words = differ[:30] + [w for w in shared if w not in differ][:30]
+        assert len(differ) >= 10 and len(words) == 60
+        for start in range(0, 60, 7):
+            for field in ("text", "text_f"):
+                batch = words[start : start + 15] + ["khôngcótừnày"]
+                want = [expected[field].get(w, 0) for w in batch]
+                assert view.doc_frequencies(field, batch) == want, (field, start)
+                assert view.doc_frequencies(field, batch[::-1]) == want[::-1], (field, start)
+        assert 0 < len(view._dfs) <= 40 + 16
+    finally:
+        view.close()
+        ix.close()
+
+
 def test_absent_terms_and_unknown_fields(segmented: Path) -> None:
     view = IndexView(segmented)
     try:
