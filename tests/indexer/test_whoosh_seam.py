@@ -170,7 +170,7 @@ def test_remembered_doc_frequencies_stay_exact(
         assert len(differ) >= 10 and len(words) == 60
         for start in range(0, 60, 7):
             for field in ("text", "text_f"):
-                batch = words[start : start + 15] + ["khôngcótừnày"]
+                batch = [*words[start : start + 15], "khôngcótừnày"]
                 want = [expected[field].get(w, 0) for w in batch]
                 assert view.doc_frequencies(field, batch) == want, (field, start)
                 assert view.doc_frequencies(field, batch[::-1]) == want[::-1], (field, start)
