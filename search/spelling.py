@@ -125,6 +125,10 @@ class Speller:
             return None
         if not typo and all(self.unigram_df.get(w, 0) == 0 for w in restored):
             return None
+        # Two syllables typed bare, restored as a pair holding a function syllable ('dan van' →
+        # 'dân vẫn', as in 'người dân vẫn …'): two words, rarely the word meant (as meant()).
+        if not typo and len(words) == 2 and FUNCTION_SYLLABLES & set(restored):
+            return None
         return " ".join(restored)
 
     def meant(self, pq: ParsedQuery) -> str | None:

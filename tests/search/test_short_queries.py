@@ -185,7 +185,8 @@ def test_titles_mark_what_matched(live_server: LiveServer) -> None:
 
 def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None:
     """Without the 'dân vận' article, 'dan van' only meets 'dân vẫn' (people still …): two
-    words, not one the user meant. The page must not say 'showing results for dân vẫn'."""
+    words, not one the user meant. The page must neither say 'showing results for dân vẫn' nor
+    ask 'did you mean dân vẫn'."""
     import json
 
     from tests.conftest import ARTICLES, build_data_dir
@@ -198,6 +199,10 @@ def test_no_showing_line_for_a_pair_with_a_function_word(tmp_path: Path) -> None
         res = engine.search(SearchRequest(q="dan van"))
         assert {h.id for h in res.hits} >= DAN_VAN_OTHER  # still found, as an accenting
         assert res.showing is None
+        assert res.suggestion is None
+        # A pair without a function word is still offered with its diacritics.
+        other = engine.search(SearchRequest(q="nong dan"))
+        assert "nông dân" in (other.showing, other.suggestion)
     finally:
         engine.close()
 
