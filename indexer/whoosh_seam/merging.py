@@ -19,8 +19,6 @@ no tier by default (MERGE_SMALL alone, as before); TRACUU_MERGE_TIER sets one (b
 from __future__ import annotations
 
 import os
-import pickle
-import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +29,10 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import MERGE_SMALL
 
 from indexer.errors import ConfigError, IndexFormatError
-from indexer.whoosh_seam.files import Part, SegmentFiles
-from indexer.whoosh_seam.terms import _terminfo, read_postings
+from indexer.whoosh_seam.files import SegmentFiles
+from indexer.whoosh_seam.terms import TermTable, _terminfo, read_postings
 
 TIER = 0  # live documents of a merged segment; 0: MERGE_SMALL only (TRACUU_MERGE_TIER sets one)
-_HEADER = 13  # a hash file's magic, hash type and two ints before its first entry
-_LENGTHS = struct.Struct("!ii")
-_INT = struct.Struct("!i")
-_SWEEP = 1 << 20  # bytes of the term table read at a time
 _BATCH = 1 << 17  # postings handed to the pool at a time
 
 
@@ -108,13 +102,14 @@ def segment_lists(
         postings = files.part(".pst")
         if table is None or postings is None:
             raise IndexFormatError(f"segment {segment.segment_id()}: no term table or postings")
-        names = _field_names(table)
+        terms_table = TermTable(table)
+        names = {num: name for name, num in terms_table.fieldmap.items()}
         field: str | None = None
         terms: list[bytes] = []
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         held = 0
-        for key, value in _entries(table):
+        for key, value in terms_table.entries():
             name = names.get(int.from_bytes(key[:2], "big"))
             if name is None:
                 raise IndexFormatError(f"{table.name}: a term of an unknown field number")
@@ -155,40 +150,3 @@ def _renumbered(
             terms = [terms[k] for k in kept.tolist()]
             counts = counts[kept]
     return Lists(field, terms, counts, docs, w)
-
-
-def _field_names(table: Part) -> dict[int, str]:
-    """Field number → name, from the term table's pickled extras."""
-    (exlen,) = _INT.unpack(table.read(table.length - 4, 4))
-    extras = pickle.loads(table.read(table.length - 4 - exlen, exlen))
-    return {num: name for name, num in extras["fieldmap"].items()}
-
-
-def _end_of_entries(table: Part) -> int:
-    """Where the entries end: the first hash table, as the directory before the extras says."""
-    (exlen,) = _INT.unpack(table.read(table.length - 4, 4))
-    dirpos = table.length - 4 - exlen - 256 * 12
-    (first,) = struct.unpack("!q", table.read(dirpos, 8))
-    if not _HEADER <= first <= dirpos:
-        raise IndexFormatError(f"{table.name}: hash tables are not where Whoosh 2.7 puts them")
-    return int(first)
-
-
-def _entries(table: Part) -> Iterator[tuple[bytes, bytes]]:
-    """(key, terminfo bytes) of every term, in key order, read in sweeps."""
-    end = _end_of_entries(table)
-    pos = _HEADER
-    buf, off = b"", 0
-    while pos < end:
-        if off + _LENGTHS.size > len(buf):
-            buf, off = buf[off:] + table.read(pos + len(buf) - off, _SWEEP), 0
-        keylen, vallen = _LENGTHS.unpack_from(buf, off)
-        size = _LENGTHS.size + keylen + vallen
-        if off + size > len(buf):
-            buf, off = buf[off:] + table.read(pos + len(buf) - off, max(_SWEEP, size)), 0
-            if size > len(buf):
-                raise IndexFormatError(f"{table.name}: an entry runs past the data")
-        start = off + _LENGTHS.size
-        yield buf[start : start + keylen], buf[start + keylen : start + keylen + vallen]
-        off += size
-        pos += size

@@ -24,7 +24,7 @@ import pickle
 import struct
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from hashlib import md5
 from typing import NamedTuple
 
@@ -44,6 +44,7 @@ _SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
 _DF = struct.Struct("!I")  # the doc frequency, 5 bytes into a terminfo
 _PEEK = 96  # bytes read past a key: the terminfo, or most of an inlined list
 _SWEEP = 1 << 18  # bytes read at a time when listing terms
+_HEADER = 13  # a hash file's magic, hash type and two ints before its first entry
 _FIRST_SWEEP = 1 << 13  # the first read of a prefix's listing
 _ORDER_TYPES = {"B": "u1", "H": ">u2", "i": ">i4", "I": ">u4", "q": ">i8"}
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -214,9 +215,23 @@ class TermTable:
         if not prefix and limit < 0 and num + 1 < 1 << 16:  # a whole field: one read
             end = self._first_at_least((num + 1).to_bytes(2, "big"))
         out: list[tuple[bytes, int]] = []
-        buf, off = b"", 0
         # A prefix usually holds few terms: read a little first, more as the listing goes on.
         sweep = _SWEEP if not prefix and limit < 0 else _FIRST_SWEEP
+        for key, value in self.entries(pos, end, sweep):
+            if not key.startswith(head):
+                break
+            out.append((key[2:], _DF.unpack_from(value, 5)[0]))
+            if len(out) == limit:
+                break
+        return out
+
+    def entries(
+        self, pos: int = _HEADER, end: int | None = None, sweep: int = _SWEEP
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """(key, term info bytes) of the entries from `pos` to `end` (all: the whole table), in
+        key order, read `sweep` bytes at a time (growing to _SWEEP)."""
+        end = self._end_of_data if end is None else end
+        buf, off = b"", 0
         while pos < end:
             if off + _LENGTHS.size > len(buf):
                 buf, off = buf[off:] + self.part.read(pos + len(buf) - off, sweep), 0
@@ -229,15 +244,10 @@ class TermTable:
                 buf, off = buf[off:] + self.part.read(pos + len(buf) - off, more), 0
                 if size > len(buf):
                     raise IndexFormatError(f"{self.part.name}: an entry runs past the data")
-            key = buf[off + _LENGTHS.size : off + _LENGTHS.size + keylen]
-            if not key.startswith(head):
-                break
-            out.append((key[2:], _DF.unpack_from(buf, off + _LENGTHS.size + keylen + 5)[0]))
-            if len(out) == limit:
-                break
+            start = off + _LENGTHS.size
+            yield buf[start : start + keylen], buf[start + keylen : start + keylen + vallen]
             off += size
             pos += size
-        return out
 
 
 def _terminfo(value: bytes, where: str) -> TermInfo:
