@@ -47,6 +47,7 @@ from typing import Any
 
 from bench import scale_corpus as corpus
 from bench import shared_data
+from bench.cgroup import MemoryCgroup, evict, unavailable
 from bench.perf import MemoryGuard, Server, _status_kb, dir_bytes, free_port, pct
 from bench.perf_queries import WARMUP
 from bench.scale_queries import KINDS, Query, build
@@ -121,6 +122,12 @@ class Timings:
     first_ms: float = 0.0
     unsent: int = 0  # left over when --http-seconds ran out
     aborted: str = ""
+    # Under a memory cgroup (--memory-limit; bench/cgroup.py): its limit, peak charge (page
+    # cache included), anonymous memory at its peak, OOM kills.
+    cg_limit_mb: float = 0.0
+    cg_peak_mb: float = 0.0
+    cg_anon_mb: float = 0.0
+    oom_kills: int = 0
 
     def p(self, q: float, kind: str | None = None) -> float:
         return pct(
@@ -142,6 +149,7 @@ class SizeResult:
     inproc: Timings
     http: dict[int, Timings]
     nightly: ImportRun | None
+    limited: dict[int, Timings] = field(default_factory=dict)  # under --memory-limit
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -301,9 +309,16 @@ async def _drive(
 
 
 def run_http(
-    data_dir: Path, mix: Sequence[Query], concurrency: int, max_seconds: float, workers: int
+    data_dir: Path,
+    mix: Sequence[Query],
+    concurrency: int,
+    max_seconds: float,
+    workers: int,
+    limit_mb: float = 0.0,
 ) -> Timings:
-    """A fresh `tracuu serve --workers N` (cold caches), warm-up outside the mix, then the mix."""
+    """A fresh `tracuu serve --workers N` (cold caches), warm-up outside the mix, then the mix;
+    with limit_mb, the server in a memory cgroup of that limit, the index out of the page cache
+    before it starts (bench/cgroup.py)."""
     port = free_port()
     cmd = [
         *tracuu_cmd(),
@@ -317,7 +332,17 @@ def run_http(
         "--workers",
         str(workers),
     ]
-    server = Server(cmd, dict(os.environ), port, workers)
+    group: MemoryCgroup | None = None
+    if limit_mb:
+        evict(data_dir)
+        group = MemoryCgroup(limit_mb)
+        cmd = group.wrap(cmd)
+    try:
+        server = Server(cmd, dict(os.environ), port, workers)
+    except BaseException:
+        if group is not None:
+            group.close()
+        raise
     guard = MemoryGuard(server, SERVER_CAP_MB)
     timings = Timings()
     try:
@@ -333,6 +358,10 @@ def run_http(
     finally:
         guard.stop()
         server.stop()
+        if group is not None:
+            cg = group.close()
+            timings.cg_limit_mb, timings.cg_peak_mb = cg.limit_mb, cg.peak_mb
+            timings.cg_anon_mb, timings.oom_kills = cg.anon_peak_mb, cg.oom_kills
     timings.peak_rss_mb = guard.peak_mb
     timings.peak_pss_mb = guard.peak_pss_mb
     timings.peak_anon_mb = guard.peak_anon_mb
@@ -439,6 +468,26 @@ def render(results: Sequence[SizeResult], info: dict[str, Any]) -> str:
         loads = [r.inproc.load] + [h.load for h in r.http.values()]
         cells.append(f"{min(loads):.1f}–{max(loads):.1f}")
         out.append("| " + " | ".join(cells) + " |")
+    limited = [(r, c, h) for r in results for c, h in sorted(r.limited.items())]
+    if limited:
+        out += [
+            "",
+            "The same over HTTP with the server confined to a memory cgroup (bench/cgroup.py: "
+            "the kernel charges the server's own memory and the page cache its reads bring in, "
+            "reclaims that cache at the limit, and kills a process only if it cannot; the index "
+            "is dropped from the page cache first):",
+            "",
+            "| articles | limit MB | concurrency | p50 / p95 / p99 ms | req/s | errors "
+            "| OOM kills | peak charge MB (cache included) | anonymous peak MB | load avg |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r, c, h in limited:
+            errs = f"{h.errors}" + (f" (+{h.unsent} unsent)" if h.unsent else "")
+            out.append(
+                f"| {r.size:,} | {_n(h.cg_limit_mb)} | {c} | {_ppp(h)} | {_n(h.rps, 1)} "
+                f"| {errs} | {h.oom_kills} | {_n(h.cg_peak_mb)} | {_n(h.cg_anon_mb)} "
+                f"| {h.load:.1f} |"
+            )
     out += [
         "",
         "Per kind, in process (p50 / p95 ms):",
@@ -503,6 +552,15 @@ def targets(results: Sequence[SizeResult]) -> list[str]:
             )
         errors = sum(h.errors + h.unsent for h in r.http.values())
         lines.append(f"- no error: {errors} errors or unsent requests, {mark(errors == 0)}")
+    for c, h in sorted(r.limited.items()):
+        bad = h.errors + h.unsent + h.oom_kills
+        fits = bad == 0 and h.cg_limit_mb <= TARGET_RSS_MB
+        lines.append(
+            f"- the server confined to {_n(h.cg_limit_mb)} MB (memory cgroup), c={c}: p95 "
+            f"{_n(h.p(95))} ms, {h.errors + h.unsent} errors, {h.oom_kills} OOM kills, "
+            f"anonymous memory at most {_n(h.cg_anon_mb)} MB: "
+            + ("runs within it" if fits else "**does not fit**")
+        )
     return lines
 
 
@@ -568,6 +626,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", default="1,16")
     p.add_argument("--workers", type=int, default=2, help="server processes (2)")
     p.add_argument("--nightly", type=int, default=1000, help="articles of the nightly import")
+    p.add_argument(
+        "--memory-limit",
+        type=float,
+        default=0.0,
+        metavar="MB",
+        help="also run each concurrency with the server in a memory cgroup of MB (root)",
+    )
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep data directories in --cache")
     p.add_argument(
@@ -583,6 +648,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     levels = [] if args.skip_http else [int(c) for c in args.concurrency.split(",") if c]
+    why = unavailable() if args.memory_limit and levels else None
+    if why:
+        print(f"bench.scale: --memory-limit: {why}", file=sys.stderr)
+        return 2
     if not args.data.exists():
         print(
             f"bench.scale: the vi-news file is absent ({args.data}); give --data PATH "
@@ -639,12 +708,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log(f"{n:,}: HTTP c={c}")
                 http[c] = run_http(data_dir, mix, c, args.http_seconds, args.workers)
                 log(f"{n:,}: HTTP c={c} p95 {http[c].p(95):.0f} ms, errors {http[c].errors}")
+            limited = {}
+            for c in levels if args.memory_limit else []:
+                log(f"{n:,}: HTTP c={c}, server limited to {args.memory_limit:,.0f} MB")
+                limited[c] = run_http(
+                    data_dir, mix, c, args.http_seconds, args.workers, args.memory_limit
+                )
+                log(
+                    f"{n:,}: HTTP c={c} limited: p95 {limited[c].p(95):.0f} ms, "
+                    f"errors {limited[c].errors}, OOM kills {limited[c].oom_kills}"
+                )
             nightly = None
             if args.nightly and not args.reuse:
                 night = corpus_file(args.cache, gen_of, n, n + args.nightly)
                 source.clear()
                 nightly = run_import(data_dir, night.path, args.nightly)
-            results.append(SizeResult(n, files[n].duplicate_bodies, imp, inproc, http, nightly))
+            results.append(
+                SizeResult(n, files[n].duplicate_bodies, imp, inproc, http, nightly, limited)
+            )
             results.sort(key=lambda r: r.size)
             if not args.keep and not args.reuse:
                 shutil.rmtree(data_dir, ignore_errors=True)
@@ -671,6 +752,7 @@ def earlier(out: Path) -> list[SizeResult]:
     for d in json.loads(path.read_text()):
         http = {int(c): Timings(**t) for c, t in d["http"].items()}
         nightly = ImportRun(**d["nightly"]) if d["nightly"] else None
+        limited = {int(c): Timings(**t) for c, t in d.get("limited", {}).items()}
         results.append(
             SizeResult(
                 d["size"],
@@ -679,6 +761,7 @@ def earlier(out: Path) -> list[SizeResult]:
                 Timings(**d["inproc"]),
                 http,
                 nightly,
+                limited,
             )
         )
     return results
