@@ -8,6 +8,7 @@ refused.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Iterator
@@ -234,12 +235,11 @@ def _sabotaged(tmp: Path, mp: pytest.MonkeyPatch, shift: str) -> Path:
     original = sidefile.SideWriter.add_field
 
     def add_field(self: Any, fieldname: str, postings: Any, terms: Any, offsets: Any) -> None:
-        original(self, fieldname, postings, terms, offsets)
-        if self._ids:
-            if shift == "ids":
-                self._ids[-1] = np.roll(self._ids[-1], 1)
-            else:
-                self._weights[-1] = self._weights[-1] + 1
+        if shift == "ids":
+            wrong = dataclasses.replace(postings, docs=np.roll(postings.docs, 1))
+        else:
+            wrong = dataclasses.replace(postings, weights=postings.weights + 1)
+        original(self, fieldname, wrong, terms, offsets)
 
     mp.setattr(sidefile, "SIDE_MIN", SIDE_MIN)
     mp.setattr(sidefile.SideWriter, "add_field", add_field)
