@@ -1,19 +1,20 @@
-"""Merging segments: a segment's posting lists read as arrays, and the policy of what to merge.
+"""Merging segments: a segment's posting lists read as arrays, streamed into the merged one.
 
 A merge (Whoosh's SegmentWriter.add_reader, called by the merge policy at commit) copies a
-segment's stored fields and columns document by document, then its postings: Whoosh reads them
-through its matcher, one Python step per posting. Here the term table is read in sweeps, each
-list decoded into arrays (terms.read_postings), deleted documents dropped and the others
-renumbered with one array lookup, and a batch of lists handed to the pool at once.
+segment's stored fields and columns document by document (Whoosh), then its postings: Whoosh
+reads them through its matcher, one Python step per posting, into its pool. Here add_reader
+only remembers the segment and its documents' new numbers (Merged); the writer's flush reads
+each merged segment's lists field by field in term order (from its side file when it has one,
+else its term table and postings), deleted documents dropped and the others renumbered with
+one array lookup, and merges them with the pool's new lists in term order (merged_slabs), a
+slab of lists at a time: memory for one slab per source, not for the merged documents.
 
-The policy: a first import commits a segment per chunk and process (18 of 25,000 documents
-at 450,000 articles). Every query pays per segment, and each segment repeats the term tables.
+The policy: a first import commits a segment per chunk and process (18 of 25,000 documents at
+450,000 articles). Every query pays per segment, and each segment repeats the term tables.
 `tiered(tier)` merges the segments under `tier` documents into one as soon as they hold `tier`
 live documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly
-imports). The merge's pool holds every posting of the merged documents in memory (46 KB a
-document at its peak, sorting included: `python -m bench.merge_memory`): a tier of 100,000
-would take ~4.6 GB in the parent process, above the 2.6 GB a 450,000 import peaks at today. So
-no tier by default (MERGE_SMALL alone, as before); TRACUU_MERGE_TIER sets one (bench/SCALE.md).
+imports). TIER (200,000: a 450,000 import in chunks of 50,000 and two processes ends with
+200,000 + 200,000 + 2 × 25,000 documents, bench/SCALE.md §9); TRACUU_MERGE_TIER sets another.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from indexer.whoosh_seam.pool import SortedPostings
 from indexer.whoosh_seam.sidefile import SIDE_EXT, SideFile
 from indexer.whoosh_seam.terms import TermTable, _terminfo, read_postings
 
-TIER = 0  # live documents of a merged segment; 0: MERGE_SMALL only (TRACUU_MERGE_TIER sets one)
+TIER = 200_000  # live documents of a merged segment (TRACUU_MERGE_TIER; 0: MERGE_SMALL only)
 _BATCH = 1 << 17  # postings handed to the pool at a time
 SLAB = 1 << 18  # postings read from each source of a streamed merge at a time
 
