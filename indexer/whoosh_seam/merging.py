@@ -142,8 +142,10 @@ def _renumbered(
     ids: list[np.ndarray],
     weights: list[np.ndarray],
     numbers: np.ndarray,
+    counts: np.ndarray | None = None,
 ) -> Lists:
-    counts = np.fromiter(map(len, ids), np.int64, len(ids))
+    if counts is None:  # one array per term
+        counts = np.fromiter(map(len, ids), np.int64, len(ids))
     docs = numbers[np.concatenate(ids)]
     w = np.concatenate(weights)
     live = docs >= 0
@@ -250,41 +252,87 @@ class MergedSegment:
         table = self.table
         side = self.side
         where = table.part.name
-        terms: list[bytes] = []
-        ids: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        held = 0
+        batch_of = _Batch(field, self.numbers)
         for key, value in table.entries(table._first_at_least(head)):
             if key[:2] != head:
                 break
             info = _terminfo(value, where)
-            at = None
-            if side is not None and info.inlined is None:
-                at = side.lookup(info.offset, info.doc_frequency, info.first, info.last)
-            if at is not None:
-                assert side is not None
-                i, w = side.ids[at], side.weights[at].astype(np.float32)
+            if info.inlined is not None:
+                batch_of.add_inlined(key[2:], *info.inlined)
             else:
-                i, w = read_postings(info, self.postings)
-            terms.append(key[2:])
-            ids.append(i)
-            weights.append(w)
-            held += len(i)
-            if held >= batch:
-                lists = _renumbered(field, terms, ids, weights, self.numbers)
-                terms, ids, weights, held = [], [], [], 0
+                at = None
+                if side is not None:
+                    at = side.lookup(info.offset, info.doc_frequency, info.first, info.last)
+                if at is not None:
+                    assert side is not None
+                    i, w = side.ids[at], side.weights[at].astype(np.float32)
+                else:
+                    i, w = read_postings(info, self.postings)
+                batch_of.add(key[2:], i, w)
+            if batch_of.held >= batch:
+                lists = batch_of.renumbered()
                 if lists.terms:
                     yield lists
-        if terms:
-            lists = _renumbered(field, terms, ids, weights, self.numbers)
-            if lists.terms:
-                yield lists
+        lists = batch_of.renumbered()
+        if lists.terms:
+            yield lists
         if side is not None:
             # Its pages were read once: out of this process's memory (the OS cache keeps them).
             side._map.madvise(mmap.MADV_DONTNEED)
 
     def close(self) -> None:
         self.files.close()
+
+
+class _Batch:
+    """Lists of one field gathered for renumbering: the many short lists inlined in the term
+    table as Python numbers (one array for a run of them), the others as arrays."""
+
+    def __init__(self, field: str, numbers: np.ndarray) -> None:
+        self.field = field
+        self.numbers = numbers
+        self._reset()
+
+    def _reset(self) -> None:
+        self.terms: list[bytes] = []
+        self.counts: list[int] = []
+        self.ids: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.run_ids: list[int] = []
+        self.run_weights: list[float] = []
+        self.held = 0
+
+    def add_inlined(self, term: bytes, ids: tuple[int, ...], weights: tuple[float, ...]) -> None:
+        self.terms.append(term)
+        self.counts.append(len(ids))
+        self.run_ids += ids
+        self.run_weights += weights
+        self.held += len(ids)
+
+    def _end_run(self) -> None:
+        if self.run_ids:
+            self.ids.append(np.array(self.run_ids, dtype=np.int64))
+            self.weights.append(np.array(self.run_weights, dtype=np.float32))
+            self.run_ids, self.run_weights = [], []
+
+    def add(self, term: bytes, ids: np.ndarray, weights: np.ndarray) -> None:
+        self._end_run()
+        self.terms.append(term)
+        self.counts.append(len(ids))
+        self.ids.append(ids)
+        self.weights.append(weights)
+        self.held += len(ids)
+
+    def renumbered(self) -> Lists:
+        """The lists so far, renumbered, deleted documents dropped (and terms left empty)."""
+        self._end_run()
+        if not self.terms:
+            return Lists(self.field, [], np.zeros(0, np.int64), np.zeros(0, np.int64),
+                         np.zeros(0, np.float32))
+        counts = np.array(self.counts, dtype=np.int64)
+        lists = _renumbered(self.field, self.terms, self.ids, self.weights, self.numbers, counts)
+        self._reset()
+        return lists
 
 
 def merged_slabs(streams: list[Iterator[Piece]], fixed: int) -> Iterator[SortedPostings]:
