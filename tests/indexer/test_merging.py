@@ -13,6 +13,7 @@ from whoosh.scoring import TF_IDF
 from indexer.document import Article
 from indexer.errors import ConfigError
 from indexer.mapping import index_document
+from indexer.store import CHUNK
 from indexer.whoosh_seam import IndexView, merging, sidefile, writer
 from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.merging import TIER, tier_size
@@ -88,6 +89,27 @@ def test_small_segments_merge_into_one_of_a_tier(tmp_path: Path) -> None:
     finally:
         index.close()
     assert seen == [[10], [10, 10], [30], [10, 30], [10, 10, 30], [30, 30]]
+
+
+def test_a_first_import_by_chunks_ends_in_a_few_segments(tmp_path: Path) -> None:
+    """The default tier is four default chunks: nine chunks (450,000 articles in chunks of
+    50,000, here 9 × 10 documents with a tier of 40) in one process end in five segments, the
+    fifth commit's holding the four before it (in two processes the parent's merged segment
+    holds no new documents: four segments, bench/SCALE.md §9)."""
+    assert TIER == 4 * CHUNK
+    docs = _docs(_objs(copies=2))[:90]
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    index = WritableIndex(folder, create=True, merge_tier=40)
+    try:
+        for start in range(0, 90, 10):
+            index.write(docs[start : start + 10])
+    finally:
+        index.close()
+    assert sorted(n for n, _ in _sizes(folder)) == [10, 10, 10, 10, 50]
+    assert _index_by_id(folder) == _index_by_id(
+        _whoosh_reference(tmp_path / "whoosh", _objs(copies=2)[:90])
+    )
 
 
 def test_the_parent_merges_while_the_workers_write(tmp_path: Path) -> None:
