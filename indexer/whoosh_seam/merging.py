@@ -1,24 +1,27 @@
-"""Merging segments: a segment's posting lists read as arrays, and the policy of what to merge.
+"""Merging segments: a segment's posting lists read as arrays, streamed into the merged one.
 
 A merge (Whoosh's SegmentWriter.add_reader, called by the merge policy at commit) copies a
-segment's stored fields and columns document by document, then its postings: Whoosh reads them
-through its matcher, one Python step per posting. Here the term table is read in sweeps, each
-list decoded into arrays (terms.read_postings), deleted documents dropped and the others
-renumbered with one array lookup, and a batch of lists handed to the pool at once.
+segment's stored fields and columns document by document (Whoosh), then its postings: Whoosh
+reads them through its matcher, one Python step per posting, into its pool. Here add_reader
+only remembers the segment and its documents' new numbers (Merged); the writer's flush reads
+each merged segment's lists field by field in term order (from its side file when it has one,
+else its term table and postings), deleted documents dropped and the others renumbered with
+one array lookup, and merges them with the pool's new lists in term order (merged_slabs), a
+slab of lists at a time: memory for one slab per source, not for the merged documents.
 
-The policy: a first import commits a segment per chunk and process (18 of 25,000 documents
-at 450,000 articles). Every query pays per segment, and each segment repeats the term tables.
+The policy: a first import commits a segment per chunk and process (18 of 25,000 documents at
+450,000 articles). Every query pays per segment, and each segment repeats the term tables.
 `tiered(tier)` merges the segments under `tier` documents into one as soon as they hold `tier`
 live documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly
-imports). The merge's pool holds every posting of the merged documents in memory (46 KB a
-document at its peak, sorting included: `python -m bench.merge_memory`): a tier of 100,000
-would take ~4.6 GB in the parent process, above the 2.6 GB a 450,000 import peaks at today. So
-no tier by default (MERGE_SMALL alone, as before); TRACUU_MERGE_TIER sets one (bench/SCALE.md).
+imports). TIER (200,000: a 450,000 import in chunks of 50,000 and two processes ends with
+200,000 + 200,000 + 2 × 25,000 documents, bench/SCALE.md §9); TRACUU_MERGE_TIER sets another.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +33,13 @@ from whoosh.writing import MERGE_SMALL
 
 from indexer.errors import ConfigError, IndexFormatError
 from indexer.whoosh_seam.files import SegmentFiles
+from indexer.whoosh_seam.pool import SortedPostings
+from indexer.whoosh_seam.sidefile import SIDE_EXT, SideFile
 from indexer.whoosh_seam.terms import TermTable, _terminfo, read_postings
 
-TIER = 0  # live documents of a merged segment; 0: MERGE_SMALL only (TRACUU_MERGE_TIER sets one)
+TIER = 200_000  # live documents of a merged segment (TRACUU_MERGE_TIER; 0: MERGE_SMALL only)
 _BATCH = 1 << 17  # postings handed to the pool at a time
+SLAB = 1 << 18  # postings read from each source of a streamed merge at a time
 
 
 @dataclass
@@ -136,8 +142,10 @@ def _renumbered(
     ids: list[np.ndarray],
     weights: list[np.ndarray],
     numbers: np.ndarray,
+    counts: np.ndarray | None = None,
 ) -> Lists:
-    counts = np.fromiter(map(len, ids), np.int64, len(ids))
+    if counts is None:  # one array per term
+        counts = np.fromiter(map(len, ids), np.int64, len(ids))
     docs = numbers[np.concatenate(ids)]
     w = np.concatenate(weights)
     live = docs >= 0
@@ -150,3 +158,228 @@ def _renumbered(
             terms = [terms[k] for k in kept.tolist()]
             counts = counts[kept]
     return Lists(field, terms, counts, docs, w)
+
+
+# -- the streamed merge ---------------------------------------------------------------------------
+
+
+@dataclass
+class Merged:
+    """A segment merged into the one being written (add_reader): its Segment, and each of its
+    documents' number in the new segment (new_numbers, -1: deleted)."""
+
+    segment: Any
+    numbers: np.ndarray
+
+
+@dataclass
+class Piece:
+    """Consecutive posting lists of one field, in term order: term i holds counts[i] (≥ 1) of
+    docs (ascending within a term), weights and values (fixed-size, None when empty)."""
+
+    terms: list[bytes]
+    counts: np.ndarray
+    docs: np.ndarray
+    weights: np.ndarray
+    values: np.ndarray | None
+
+    def split(self, k: int) -> tuple[Piece, Piece]:
+        """The first k terms' lists, and the rest."""
+        p = int(self.counts[:k].sum())
+        v = self.values
+        return (
+            Piece(self.terms[:k], self.counts[:k], self.docs[:p], self.weights[:p],
+                  None if v is None else v[:p]),
+            Piece(self.terms[k:], self.counts[k:], self.docs[p:], self.weights[p:],
+                  None if v is None else v[p:]),
+        )
+
+
+def pieces_of(postings: SortedPostings, slab: int | None = None) -> Iterator[Piece]:
+    """A field's sorted pool postings as pieces of about `slab` postings."""
+    starts = postings.starts
+    for t0, t1 in postings.slabs(SLAB if slab is None else slab):
+        a, b = int(starts[t0]), int(starts[t1])
+        v = postings.values
+        yield Piece(postings.terms[t0:t1], np.diff(starts[t0 : t1 + 1]), postings.docs[a:b],
+                    postings.weights[a:b], None if v is None else v[a:b])
+
+
+class MergedSegment:
+    """A merged segment opened at flush: its lists read a field at a time, in term order."""
+
+    def __init__(self, folder: Path, storage: Any, merged: Merged) -> None:
+        self.numbers = merged.numbers
+        self.files = SegmentFiles(folder, storage, merged.segment)
+        try:
+            table = self.files.part(".trm")
+            postings = self.files.part(".pst")
+            if table is None or postings is None:
+                raise IndexFormatError(
+                    f"segment {merged.segment.segment_id()}: no term table or postings"
+                )
+            self.table = TermTable(table)
+            self.postings = postings
+            side = self.files.part(SIDE_EXT)
+            self.side = SideFile(side) if side is not None else None
+        except BaseException:
+            self.files.close()
+            raise
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self.table.fieldmap)
+
+    def pieces(
+        self, field: str, fixed: int, field_boost: float, batch: int | None = None
+    ) -> Iterator[Piece]:
+        """The field's live lists, renumbered, in pieces of about `batch` postings; values
+        rebuilt from weights: pack_uint(freq), freq = weight / field_boost (fixed 4), or
+        none (fixed 0) — see BulkWriter.add_postings_to_pool."""
+        for lists in self.lists(field, SLAB if batch is None else batch):
+            values = None
+            if fixed:
+                freqs = np.rint(lists.weights.astype(np.float64) / field_boost)
+                values = freqs.astype(">u4").view(f"V{fixed}")
+            yield Piece(lists.terms, lists.counts, lists.docs, lists.weights, values)
+
+    def lists(self, field: str, batch: int) -> Iterator[Lists]:
+        """The field's live lists, renumbered, a batch of about `batch` postings at a time."""
+        num = self.table.fieldmap.get(field)
+        if num is None:
+            return
+        head = num.to_bytes(2, "big")
+        table = self.table
+        side = self.side
+        where = table.part.name
+        batch_of = _Batch(field, self.numbers)
+        for key, value in table.entries(table._first_at_least(head)):
+            if key[:2] != head:
+                break
+            info = _terminfo(value, where)
+            if info.inlined is not None:
+                batch_of.add_inlined(key[2:], *info.inlined)
+            else:
+                at = None
+                if side is not None:
+                    at = side.lookup(info.offset, info.doc_frequency, info.first, info.last)
+                if at is not None:
+                    assert side is not None
+                    i, w = side.ids[at], side.weights[at].astype(np.float32)
+                else:
+                    i, w = read_postings(info, self.postings)
+                batch_of.add(key[2:], i, w)
+            if batch_of.held >= batch:
+                lists = batch_of.renumbered()
+                if lists.terms:
+                    yield lists
+        lists = batch_of.renumbered()
+        if lists.terms:
+            yield lists
+        if side is not None:
+            # Its pages were read once: out of this process's memory (the OS cache keeps them).
+            side._map.madvise(mmap.MADV_DONTNEED)
+
+    def close(self) -> None:
+        self.files.close()
+
+
+class _Batch:
+    """Lists of one field gathered for renumbering: the many short lists inlined in the term
+    table as Python numbers (one array for a run of them), the others as arrays."""
+
+    def __init__(self, field: str, numbers: np.ndarray) -> None:
+        self.field = field
+        self.numbers = numbers
+        self._reset()
+
+    def _reset(self) -> None:
+        self.terms: list[bytes] = []
+        self.counts: list[int] = []
+        self.ids: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.run_ids: list[int] = []
+        self.run_weights: list[float] = []
+        self.held = 0
+
+    def add_inlined(self, term: bytes, ids: tuple[int, ...], weights: tuple[float, ...]) -> None:
+        self.terms.append(term)
+        self.counts.append(len(ids))
+        self.run_ids += ids
+        self.run_weights += weights
+        self.held += len(ids)
+
+    def _end_run(self) -> None:
+        if self.run_ids:
+            self.ids.append(np.array(self.run_ids, dtype=np.int64))
+            self.weights.append(np.array(self.run_weights, dtype=np.float32))
+            self.run_ids, self.run_weights = [], []
+
+    def add(self, term: bytes, ids: np.ndarray, weights: np.ndarray) -> None:
+        self._end_run()
+        self.terms.append(term)
+        self.counts.append(len(ids))
+        self.ids.append(ids)
+        self.weights.append(weights)
+        self.held += len(ids)
+
+    def renumbered(self) -> Lists:
+        """The lists so far, renumbered, deleted documents dropped (and terms left empty)."""
+        self._end_run()
+        if not self.terms:
+            return Lists(self.field, [], np.zeros(0, np.int64), np.zeros(0, np.int64),
+                         np.zeros(0, np.float32))
+        counts = np.array(self.counts, dtype=np.int64)
+        lists = _renumbered(self.field, self.terms, self.ids, self.weights, self.numbers, counts)
+        self._reset()
+        return lists
+
+
+def merged_slabs(streams: list[Iterator[Piece]], fixed: int) -> Iterator[SortedPostings]:
+    """One field's lists from several sources merged in term order, a slab at a time: a term's
+    list is its lists in the order of `streams` (documents ascending from one to the next)."""
+    heads = [next(s, None) for s in streams]
+    while True:
+        live = [i for i, h in enumerate(heads) if h is not None]
+        if not live:
+            return
+        # Every term up to the smallest last term of the pieces at hand is complete.
+        bound = min(heads[i].terms[-1] for i in live)  # type: ignore[union-attr]
+        taken: list[Piece] = []
+        for i in live:
+            piece = heads[i]
+            assert piece is not None
+            k = bisect_right(piece.terms, bound)
+            if k == len(piece.terms):
+                taken.append(piece)
+                heads[i] = next(streams[i], None)
+            elif k:
+                first, heads[i] = piece.split(k)
+                taken.append(first)
+        yield _joined(taken, fixed)
+
+
+def _joined(pieces: list[Piece], fixed: int) -> SortedPostings:
+    """Pieces of lists as one SortedPostings: each term's lists one after another."""
+    if len(pieces) == 1:
+        p = pieces[0]
+        starts = np.zeros(len(p.terms) + 1, dtype=np.int64)
+        np.cumsum(p.counts, out=starts[1:])
+        return SortedPostings(
+            p.terms, starts, p.docs.astype(np.uint32, copy=False), p.weights, p.values, fixed
+        )
+    terms = sorted(set().union(*(p.terms for p in pieces)))
+    rank = dict(zip(terms, range(len(terms)), strict=True))
+    keys = np.concatenate(
+        [np.repeat(np.fromiter(map(rank.__getitem__, p.terms), np.int64, len(p.terms)), p.counts)
+         for p in pieces]
+    )
+    order = np.argsort(keys, kind="stable")  # keeps each term's lists in the pieces' order
+    starts = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=len(terms)), out=starts[1:])
+    docs = np.concatenate([p.docs.astype(np.uint32, copy=False) for p in pieces])[order]
+    weights = np.concatenate([p.weights for p in pieces])[order]
+    values = None
+    if fixed:
+        values = np.concatenate([p.values for p in pieces if p.values is not None])[order]
+    return SortedPostings(terms, starts, docs, weights, values, fixed)

@@ -29,9 +29,12 @@ from __future__ import annotations
 import json
 import mmap
 import struct
+import tempfile
 import threading
 import zlib
 from bisect import bisect_left
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -52,28 +55,56 @@ _CHECKED = ("offsets", "starts", "margin_words", "margin_sums", "vocab_words", "
 
 
 class SideWriter:
-    """A segment's side file, gathered field by field as the segment's lists are written."""
+    """A segment's side file, gathered field by field (a field in one or more slabs of its terms,
+    in term order) as the segment's lists are written.
 
-    def __init__(self, side_min: int | None = None) -> None:
+    The lists' ids and weights are spooled to temporary files (in `spool_dir`, beside the
+    segment) and copied into the side file at the end, so a merged segment of any size costs
+    the memory of one slab; the vocabulary too. The weights are spooled as float32 and
+    converted while copying (uint16 when every one turned out whole and below 65,536).
+    """
+
+    def __init__(self, side_min: int | None = None, spool_dir: Path | None = None) -> None:
         self.side_min = SIDE_MIN if side_min is None else side_min
+        self._spool_dir = spool_dir
         self._offsets: list[np.ndarray] = []
         self._counts: list[np.ndarray] = []
-        self._ids: list[np.ndarray] = []
-        self._weights: list[np.ndarray] = []
-        self._margins: dict[str, tuple[list[bytes], list[int]]] = {}
-        self._vocab: dict[str, tuple[list[bytes], np.ndarray]] = {}
+        self._ids = _Spool(spool_dir)
+        self._weights = _Spool(spool_dir)
+        self._whole = True  # every weight so far a whole number ≥ 0 below 65,536
+        self._margins: dict[str, dict[bytes, int] | None] = {}  # None: a term held a newline
+        self._vocab: dict[str, tuple[_Spool, _Spool, int] | None] = {}
+        self._last_field: str | None = None
 
     def add_field(
         self, fieldname: str, postings: SortedPostings, terms: np.ndarray, offsets: np.ndarray
     ) -> None:
         """The lists of `terms` (indexes into postings, written at `offsets` of the postings
-        part) that are long enough; the field's margins when it has them."""
+        part) that are long enough; the field's margins and vocabulary when it has them. A
+        field may come in several calls (slabs of its terms, in term order)."""
         counts = np.diff(postings.starts)
+        first_slab = fieldname != self._last_field
+        self._last_field = fieldname
         newline = any(b"\n" in t for t in postings.terms)  # the word sections' separator
-        if fieldname in MARGIN_FIELDS and not newline:
-            self._margins[fieldname] = _margins(postings.terms, counts)
-        if fieldname in VOCABULARY_FIELDS and not newline:
-            self._vocab[fieldname] = (postings.terms, counts.astype("<u4"))
+        if fieldname in MARGIN_FIELDS:
+            if first_slab:
+                self._margins[fieldname] = {}
+            sums = self._margins[fieldname]
+            if newline:
+                self._margins[fieldname] = None
+            elif sums is not None:
+                _add_margins(sums, postings.terms, counts)
+        if fieldname in VOCABULARY_FIELDS:
+            if first_slab:
+                self._vocab[fieldname] = (_Spool(self._spool_dir), _Spool(self._spool_dir), 0)
+            vocab = self._vocab[fieldname]
+            if newline:
+                self._vocab[fieldname] = None
+            elif vocab is not None and postings.terms:
+                words, dfs, n = vocab
+                words.write((b"\n" if n else b"") + b"\n".join(postings.terms))
+                dfs.write(counts.astype("<u4").tobytes())
+                self._vocab[fieldname] = (words, dfs, n + len(postings.terms))
         keep = counts[terms] >= self.side_min
         terms, offsets = terms[keep], offsets[keep]
         if not len(terms):
@@ -84,60 +115,151 @@ class SideWriter:
         runs = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
         self._offsets.append(offsets.astype(np.int64))
         self._counts.append(n.astype(np.int64))
-        self._ids.append(postings.docs[runs].astype("<i4"))
-        self._weights.append(postings.weights[runs])
+        self._ids.write(postings.docs[runs].astype("<i4").tobytes())
+        weights = postings.weights[runs].astype("<f4")
+        if self._whole:
+            self._whole = bool(
+                np.all(weights == np.floor(weights))
+                and (weights >= 0).all()
+                and weights.max() < 1 << 16
+            )
+        self._weights.write(weights.tobytes())
 
     def write(self, f: BinaryIO) -> None:
-        """The side file, whole, to a file open for writing."""
+        """The side file, whole, to a file open for writing (the spools are closed after)."""
+        try:
+            self._write(f)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop the spooled lists (the temporary files)."""
+        for spool in (self._ids, self._weights):
+            spool.close()
+        for vocab in self._vocab.values():
+            if vocab is not None:
+                vocab[0].close()
+                vocab[1].close()
+
+    def _write(self, f: BinaryIO) -> None:
         offsets = np.concatenate(self._offsets) if self._offsets else np.zeros(0, np.int64)
         if (np.diff(offsets) <= 0).any():
             raise ValueError("posting lists of a segment must be written in offset order")
         counts = np.concatenate(self._counts) if self._counts else np.zeros(0, np.int64)
         starts = np.concatenate([[0], np.cumsum(counts)]).astype("<i8")
-        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, "<i4")
-        weights = np.concatenate(self._weights) if self._weights else np.zeros(0, np.float32)
-        whole = bool(np.all(weights == np.floor(weights)) and (weights >= 0).all())
-        wdtype = "<u2" if whole and (not len(weights) or weights.max() < 1 << 16) else "<f4"
-        sections: dict[str, bytes] = {
-            "offsets": offsets.astype("<i8").tobytes(),
-            "starts": starts.tobytes(),
-            "ids": ids.tobytes(),
-            "weights": weights.astype(wdtype).tobytes(),
+        postings = int(starts[-1])
+        wdtype = "<u2" if self._whole else "<f4"
+        sections: dict[str, _Section] = {
+            "offsets": _Section(offsets.astype("<i8").tobytes()),
+            "starts": _Section(starts.tobytes()),
+            "ids": _Section(self._ids),
+            "weights": _Section(self._weights, "<f4", wdtype),
         }
+        if self._ids.size != postings * 4 or self._weights.size != postings * 4:
+            raise ValueError("the spooled lists do not add up to their counts")
         margins: dict[str, Any] = {}
-        for field, (words, sums) in sorted(self._margins.items()):
+        for field, sums in sorted(self._margins.items()):
+            if sums is None:
+                continue
+            words = sorted(sums)
             margins[field] = len(words)
-            sections[f"margin_words:{field}"] = b"\n".join(words)
-            sections[f"margin_sums:{field}"] = np.array(sums, dtype="<i8").tobytes()
+            sections[f"margin_words:{field}"] = _Section(b"\n".join(words))
+            sections[f"margin_sums:{field}"] = _Section(
+                np.array([sums[w] for w in words], dtype="<i8").tobytes()
+            )
         vocabulary: dict[str, int] = {}
-        for field, (terms, dfs) in sorted(self._vocab.items()):
-            vocabulary[field] = len(terms)
-            sections[f"vocab_words:{field}"] = b"\n".join(terms)
-            sections[f"vocab_dfs:{field}"] = dfs.tobytes()
+        for field, vocab in sorted(self._vocab.items()):
+            if vocab is None:
+                continue
+            words_spool, dfs_spool, n = vocab
+            vocabulary[field] = n
+            sections[f"vocab_words:{field}"] = _Section(words_spool)
+            sections[f"vocab_dfs:{field}"] = _Section(dfs_spool)
         layout: dict[str, list[int]] = {}
         pos = 0
-        for name, data in sections.items():
-            layout[name] = [pos, len(data)]
-            pos = _aligned(pos + len(data))
+        for name, section in sections.items():
+            layout[name] = [pos, section.size]
+            pos = _aligned(pos + section.size)
         header: dict[str, Any] = {
             "lists": len(offsets),
-            "postings": len(ids),
+            "postings": postings,
             "side_min": self.side_min,
             "weights": wdtype,
             "margins": margins,
             "vocabulary": vocabulary,
             "sections": layout,
         }
-        header["crc"] = _crc(sections)
+        crc = 0
+        for name in sorted(sections):
+            if name.split(":", 1)[0] in _CHECKED:
+                for chunk in sections[name].chunks():
+                    crc = zlib.crc32(chunk, crc)
+        header["crc"] = crc
         head = json.dumps(header, sort_keys=True).encode()
         head += b" " * (_aligned(_HEAD.size + len(head)) - _HEAD.size - len(head))
         f.write(_HEAD.pack(_MAGIC, len(head)) + head)
         written = 0
-        for name, data in sections.items():
+        for name, section in sections.items():
             f.write(b"\0" * (layout[name][0] - written))
-            f.write(data)
-            written = layout[name][0] + len(data)
+            for chunk in section.chunks():
+                f.write(chunk)
+            written = layout[name][0] + section.size
         f.write(b"\0" * (_aligned(written) - written))
+
+
+_SPOOL_CHUNK = 1 << 22  # bytes copied at a time from a spool
+
+
+class _Spool:
+    """Bytes appended to an anonymous temporary file (deleted when closed or the process
+    dies), read back in chunks; opened on the first write."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self._folder = folder
+        self._file: BinaryIO | None = None
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 (kept open)
+        self._file.write(data)
+        self.size += len(data)
+
+    def chunks(self, size: int = _SPOOL_CHUNK) -> Iterator[bytes]:
+        if self._file is None:
+            return
+        self._file.flush()
+        self._file.seek(0)
+        while chunk := self._file.read(size):
+            yield chunk
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class _Section:
+    """One section of the side file: bytes in memory or a spool, its dtype converted (the
+    weights) chunk by chunk."""
+
+    def __init__(self, data: bytes | _Spool, dtype: str = "", to: str = "") -> None:
+        self.data = data
+        self.dtype, self.to = dtype, to
+        scale = np.dtype(to).itemsize / np.dtype(dtype).itemsize if to else 1
+        size = len(data) if isinstance(data, bytes) else data.size
+        self.size = int(size * scale)
+
+    def chunks(self) -> Iterator[bytes]:
+        if isinstance(self.data, bytes):
+            yield self.data
+            return
+        for chunk in self.data.chunks():
+            if self.to and self.to != self.dtype:
+                chunk = np.frombuffer(chunk, dtype=self.dtype).astype(self.to).tobytes()
+            yield chunk
 
 
 def _aligned(pos: int) -> int:
@@ -153,16 +275,13 @@ def _crc(sections: dict[str, Any]) -> int:
     return crc
 
 
-def _margins(terms: list[bytes], counts: np.ndarray) -> tuple[list[bytes], list[int]]:
-    """Each word that starts a term followed by a space, and the summed doc frequency of the
+def _add_margins(sums: dict[bytes, int], terms: list[bytes], counts: np.ndarray) -> None:
+    """To each word that starts a term followed by a space, the summed doc frequency of the
     terms it starts so: what a prefix scan of 'word ' adds up."""
-    sums: dict[bytes, int] = {}
     for term, df in zip(terms, counts.tolist(), strict=True):
         word, space, _ = term.partition(b" ")
         if space:
             sums[word] = sums.get(word, 0) + df
-    words = sorted(sums)
-    return words, [sums[w] for w in words]
 
 
 class SideFile:

@@ -73,14 +73,16 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     never waited on for ever, and cancel() ends the workers.
 
     The parent merges the small segments at commit (Whoosh's merge policy) into a segment of
-    its own: with BulkWriter's pool, merge and flush too. Whoosh's own asserts every value is
-    bytes and fails on the empty values of this index's Existence fields (ids, keys).
+    its own, streamed as BulkWriter's flush does, while the workers write theirs. Whoosh's own
+    merge asserts every value is bytes and fails on the empty values of this index's Existence
+    fields (ids, keys).
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = BulkPool()
         self.pool.schema = self.schema
+        self.merged: list[Any] = []  # segments merged at flush (BulkWriter.add_postings_to_pool)
 
     add_postings_to_pool = BulkWriter.add_postings_to_pool
     _flush_segment = BulkWriter._flush_segment
@@ -134,6 +136,9 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
         for _ in self.tasks:
             self._put_job(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
+        # The merge streams the merged segments' lists into this process's segment at its
+        # flush: done now, while the workers write theirs (listed after them, as Whoosh does).
+        own = self._finalize_segment() if self._added else None
         results: list[Any] = []
         while len(results) < len(self.tasks):
             try:
@@ -151,8 +156,8 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
             task.join()
         self._check_workers()
         finalsegments += [segment for _, _, segment in results]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
+        if own is not None:
+            finalsegments.append(own)
         else:
             self._close_segment()
         self._commit_toc(finalsegments)

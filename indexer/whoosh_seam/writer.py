@@ -57,6 +57,7 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
         super().__init__(ix, **kwargs)
         self.pool = BulkPool()
         self.pool.schema = self.schema
+        self.merged: list[merging.Merged] = []  # segments merged at flush (add_reader)
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document with a document's terms handed to the pool per field."""
@@ -103,8 +104,9 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
         self.docnum += 1
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
-        """SegmentWriter's (a merge): every live posting of a segment to the pool, read as
-        arrays a batch of lists at a time (merging.segment_lists), renumbered by docmap.
+        """SegmentWriter's (a merge): the segment is remembered with its documents' new numbers
+        (renumbered by docmap, deleted ones -1), its lists streamed into the new segment's at
+        flush (merging.merged_slabs), never held in the pool.
 
         Values are rebuilt from weights: pack_uint(freq) (Frequency, the text fields and
         num_part) with weight freq × field_boost, tracuu setting no document boosts, or empty
@@ -112,48 +114,48 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
         one value per posting (all values in one bytes object) merge the same: values are
         never read.
         """
-        schema = self.schema
         numbers = merging.new_numbers(reader.doc_count_all(), startdoc, docmap)
-        segment = reader.segment()
-        for lists in merging.segment_lists(
-            Path(self.storage.folder), self.storage, segment, numbers
-        ):
-            if lists.field not in schema:
-                continue
-            field = schema[lists.field]
-            postings = self.pool.field(lists.field, field)
-            if postings.fixed not in (0, 4):
-                raise ValueError(f"{lists.field}: values of {postings.fixed} bytes cannot merge")
-            terms: list[Any] = lists.terms
-            if counted(field):
-                terms = [field.from_bytes(t) for t in terms]
-            postings.add_lists(
-                terms, lists.counts, lists.docs, lists.weights, field.format.field_boost
-            )
+        self.merged.append(merging.Merged(reader.segment(), numbers))
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
+        folder = Path(self.storage.folder)
+        side = SideWriter(spool_dir=folder)  # long lists as arrays beside Whoosh's (sidefile.py)
+        merged: list[merging.MergedSegment] = []
         try:
+            for source in self.merged:  # in add_reader's order: their documents ascending
+                merged.append(merging.MergedSegment(folder, self.storage, source))
             doccount = self.docnum
             fw = self.fieldwriter
             fw._tindex._write_hashes = partial(write_hashes, fw._tindex)
-            side = SideWriter()  # long lists as arrays beside Whoosh's files (sidefile.py)
-            for fieldname in sorted(self.pool.fields):
+            names = set(self.pool.fields).union(*(m.fieldnames for m in merged))
+            for fieldname in sorted(n for n in names if n in self.schema):
                 field = self.schema[fieldname]
-                lengths = _length_bytes(pdr, fieldname, doccount) if field.scorable else None
-                postings = self.pool.fields.pop(fieldname)  # free each field once written
-                if not len(postings):
-                    continue  # as Whoosh: a field without postings gets no field id
-                # A counted field is a TEXT field: its to_bytes is UTF-8 (str.encode, in C).
-                to_bytes = str.encode if counted(field) else _same
-                fw.start_field(fieldname, field)
-                in_order = postings.sorted(to_bytes)
+                fixed = field.format.fixed_value_size()
+                if merged and fixed not in (0, 4):
+                    raise ValueError(f"{fieldname}: values of {fixed} bytes cannot merge")
+                streams: list[Iterator[merging.Piece]] = []
+                postings = self.pool.fields.pop(fieldname, None)  # free each field once written
+                if postings is not None and len(postings):
+                    # A counted field is a TEXT field: its to_bytes is UTF-8 (str.encode, in C).
+                    to_bytes = str.encode if counted(field) else _same
+                    streams.append(merging.pieces_of(postings.sorted(to_bytes)))
                 del postings  # its arrays, before the writing makes its own
-                terms, offsets = write_terms(fw, in_order, lengths)
-                side.add_field(fieldname, in_order, terms, offsets)
-                del in_order
-                fw.finish_field()
+                boost = field.format.field_boost
+                streams += [m.pieces(fieldname, fixed or 0, boost) for m in merged]
+                lengths = _length_bytes(pdr, fieldname, doccount) if field.scorable else None
+                started = False
+                for in_order in merging.merged_slabs(streams, fixed or 0):
+                    if not started:  # as Whoosh: a field without postings gets no field id
+                        fw.start_field(fieldname, field)
+                        started = True
+                    terms, offsets = write_terms(fw, in_order, lengths)
+                    side.add_field(fieldname, in_order, terms, offsets)
+                    del in_order
+                del streams
+                if started:
+                    fw.finish_field()
             fw.close()
             # Before Whoosh assembles the compound file and commits: named after the segment,
             # it is part of it or, if the write dies, deleted with the rest of it.
@@ -163,6 +165,9 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
             finally:
                 sidefile.close()
         finally:
+            side.close()
+            for opened in merged:
+                opened.close()
             pdr.close()
 
 

@@ -7,11 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh.query import Or, Term
+from whoosh.scoring import TF_IDF
 
 from indexer.document import Article
 from indexer.errors import ConfigError
 from indexer.mapping import index_document
+from indexer.store import CHUNK
+from indexer.whoosh_seam import IndexView, merging, sidefile, writer
+from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.merging import TIER, tier_size
+from indexer.whoosh_seam.sidefile import SIDE_EXT
 from indexer.whoosh_seam.storage import open_index
 from indexer.whoosh_seam.writer import WritableIndex
 from tests.conftest import ARTICLES
@@ -85,6 +91,27 @@ def test_small_segments_merge_into_one_of_a_tier(tmp_path: Path) -> None:
     assert seen == [[10], [10, 10], [30], [10, 30], [10, 10, 30], [30, 30]]
 
 
+def test_a_first_import_by_chunks_ends_in_a_few_segments(tmp_path: Path) -> None:
+    """The default tier is four default chunks: nine chunks (450,000 articles in chunks of
+    50,000, here 9 × 10 documents with a tier of 40) in one process end in five segments, the
+    fifth commit's holding the four before it (in two processes the parent's merged segment
+    holds no new documents: four segments, bench/SCALE.md §9)."""
+    assert TIER == 4 * CHUNK
+    docs = _docs(_objs(copies=2))[:90]
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    index = WritableIndex(folder, create=True, merge_tier=40)
+    try:
+        for start in range(0, 90, 10):
+            index.write(docs[start : start + 10])
+    finally:
+        index.close()
+    assert sorted(n for n, _ in _sizes(folder)) == [10, 10, 10, 10, 50]
+    assert _index_by_id(folder) == _index_by_id(
+        _whoosh_reference(tmp_path / "whoosh", _objs(copies=2)[:90])
+    )
+
+
 def test_the_parent_merges_while_the_workers_write(tmp_path: Path) -> None:
     """Two processes: the parent merges the small segments of earlier commits into its own
     segment while the workers write theirs; the index holds what one bulk write holds."""
@@ -117,3 +144,159 @@ def test_the_tier_comes_from_the_environment_for_benchmarks() -> None:
     assert tier_size({"TRACUU_MERGE_TIER": "0"}) == 0
     with pytest.raises(ConfigError):
         tier_size({"TRACUU_MERGE_TIER": "many"})
+
+
+def _lexicon(folder: Path) -> dict[tuple[str, bytes], int]:
+    """Every (field, term) of the index's term tables, deleted documents' terms included, with
+    its doc frequency (Whoosh's public API)."""
+    ix = open_index(folder)
+    try:
+        with ix.reader() as reader:
+            return {
+                (field, term): reader.doc_frequency(field, term)
+                for field in reader.indexed_field_names()
+                for term in reader.lexicon(field)
+            }
+    finally:
+        ix.close()
+
+
+def _stored(folder: Path) -> list[dict[str, Any]]:
+    """The stored fields of the live documents, in document order."""
+    ix = open_index(folder)
+    try:
+        with ix.reader() as reader:
+            return [dict(fields) for _, fields in reader.iter_docs()]
+    finally:
+        ix.close()
+
+
+def _hits(folder: Path, terms: list[bytes]) -> list[tuple[str, float]]:
+    """Whoosh's TF-IDF search of `terms` in the text field: (article id, score), best first.
+
+    Not BM25F: a merge (Whoosh's write_per_doc) adds each document's field length as its
+    length byte gives it back, so the merged segment's total length, and BM25F's average, is
+    not the one-segment index's."""
+    ix = open_index(folder)
+    try:
+        with ix.searcher(weighting=TF_IDF()) as searcher:
+            query = Or([Term("text", t.decode("utf-8")) for t in terms])
+            return [(hit["id"], round(hit.score, 4)) for hit in searcher.search(query, limit=None)]
+    finally:
+        ix.close()
+
+
+def _parts(folder: Path) -> dict[str, bytes]:
+    """The term table, postings and side file of the index's only segment, as bytes."""
+    ix = open_index(folder)
+    try:
+        (segment,) = ix._segments()
+        files = SegmentFiles(folder, ix.storage, segment)
+        try:
+            out = {}
+            for ext in (".trm", ".pst", SIDE_EXT):
+                part = files.part(ext)
+                assert part is not None, ext
+                out[ext] = part.read_all()
+            return out
+        finally:
+            files.close()
+    finally:
+        ix.close()
+
+
+def _has_side_file(folder: Path) -> list[bool]:
+    ix = open_index(folder)
+    try:
+        out = []
+        for segment in ix._segments():
+            files = SegmentFiles(folder, ix.storage, segment)
+            out.append(files.part(SIDE_EXT) is not None)
+            files.close()
+        return out
+    finally:
+        ix.close()
+
+
+_DEFAULT_SLAB = merging.SLAB
+
+
+@pytest.mark.parametrize("slab", [7, _DEFAULT_SLAB], ids=["slab of 7 postings", "default slab"])
+def test_a_streamed_merge_writes_what_one_segment_of_the_survivors_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slab: int
+) -> None:
+    """Three segments (the first without a side file) with deletions, merged with new documents
+    into one commit's segment, streamed a slab at a time: the same terms (a term whose every
+    posting was deleted gone), postings, weights, lengths, stored fields and search results as
+    Whoosh indexing the survivors, and the same term table, postings and side file, byte for
+    byte, as the bulk writer writing the merged documents in one go."""
+    monkeypatch.setattr(merging, "SLAB", slab)
+    monkeypatch.setattr(sidefile, "SIDE_MIN", 5)  # every list not inlined has a side list
+    objs = _objs()[:40]
+    docs = _docs(objs)
+    ids = [o["id"] for o in objs]
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    index = WritableIndex(folder, create=True, merge_tier=24)
+    try:
+        with monkeypatch.context() as mp:
+            mp.setattr(writer, "SIDE_EXT", ".noside")  # a segment as written before side files
+            index.write(docs[0:10])
+        index.write(docs[10:20])
+        index.write(docs[20:30], delete_ids=[ids[3], ids[4], ids[15]])
+        assert _has_side_file(folder) == [False, True, True]
+        before = _lexicon(folder)
+        replaced = dict(objs[22], body=objs[22]["body"][:500] + " thay thế")
+        index.write(_docs([replaced]) + docs[30:40], delete_ids=[ids[25], ids[0]])
+    finally:
+        index.close()
+    gone = {ids[0], ids[3], ids[4], ids[15], ids[25]}
+    survivors = [replaced if o["id"] == replaced["id"] else o for o in objs if o["id"] not in gone]
+    assert _sizes(folder) == [(len(survivors), len(survivors))]
+    reference = _whoosh_reference(tmp_path / "whoosh", survivors)
+    expected, got = _index_by_id(reference), _index_by_id(folder)
+    assert got[0] == expected[0]
+    assert got[1] == expected[1]
+    lexicon = _lexicon(reference)
+    assert _lexicon(folder) == lexicon
+    # Terms of deleted documents only: in the segments merged, in no list of the merged one.
+    assert len(set(before) - set(lexicon)) > 50
+    # Lists longer than a slab, and terms of one merged segment only, were merged.
+    assert max(len(p) for p in expected[0].values()) > 3 * slab or slab == _DEFAULT_SLAB
+    by_id = {o["id"]: o for o in survivors}
+    assert sorted(_stored(folder), key=lambda f: f["id"]) == sorted(
+        _stored(reference), key=lambda f: f["id"]
+    )
+    common = sorted(
+        (t for (f, t), p in expected[0].items() if f == "text" and 3 <= len(p) <= 12), key=len
+    )[:40]
+    assert len(common) == 40
+    assert _hits(folder, common) == _hits(reference, common)
+    # The side file's vocabulary and margins: what the term table says.
+    view = IndexView(folder)
+    try:
+        (side,) = [seg.side for seg in view.segments]
+        assert side is not None
+        text = [(t.decode("utf-8"), df) for (f, t), df in sorted(lexicon.items()) if f == "text"]
+        assert side.vocabulary("text") == text
+        sums: dict[bytes, int] = {}
+        for (f, t), df in lexicon.items():
+            if f == "text_bi":
+                sums[t.split(b" ")[0]] = sums.get(t.split(b" ")[0], 0) + df
+        assert len(sums) > 100
+        assert {w: side.margin("text_bi", w) for w in sums} == sums
+    finally:
+        view.close()
+    # The merged documents in the merged segment's order, written by one bulk write (a field's
+    # lists at once: this data is far below the default slab).
+    monkeypatch.setattr(merging, "SLAB", _DEFAULT_SLAB)
+    one = tmp_path / "one"
+    one.mkdir()
+    single = WritableIndex(one, create=True, merge_tier=0)
+    try:
+        single.write(_docs([by_id[f["id"]] for f in _stored(folder)]))
+    finally:
+        single.close()
+    merged, written = _parts(folder), _parts(one)
+    assert len(merged[SIDE_EXT]) > 10_000
+    assert merged == written

@@ -8,7 +8,9 @@ refused.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,8 @@ from indexer.importer import import_files
 from indexer.layout import DataDir
 from indexer.store import Store
 from indexer.whoosh_seam import IndexView, segment, sidefile
+from indexer.whoosh_seam.files import Part
+from indexer.whoosh_seam.pool import SortedPostings
 from indexer.whoosh_seam.storage import open_index
 from search.engine import Engine
 from search.types import SearchRequest
@@ -234,12 +238,11 @@ def _sabotaged(tmp: Path, mp: pytest.MonkeyPatch, shift: str) -> Path:
     original = sidefile.SideWriter.add_field
 
     def add_field(self: Any, fieldname: str, postings: Any, terms: Any, offsets: Any) -> None:
-        original(self, fieldname, postings, terms, offsets)
-        if self._ids:
-            if shift == "ids":
-                self._ids[-1] = np.roll(self._ids[-1], 1)
-            else:
-                self._weights[-1] = self._weights[-1] + 1
+        if shift == "ids":
+            wrong = dataclasses.replace(postings, docs=np.roll(postings.docs, 1))
+        else:
+            wrong = dataclasses.replace(postings, weights=postings.weights + 1)
+        original(self, fieldname, wrong, terms, offsets)
 
     mp.setattr(sidefile, "SIDE_MIN", SIDE_MIN)
     mp.setattr(sidefile.SideWriter, "add_field", add_field)
@@ -291,3 +294,89 @@ def test_a_damaged_side_file_is_refused(
         f.write(data or bytes([old[0] ^ 0xFF]))
     with pytest.raises(IndexFormatError, match=message):
         IndexView(copy).close()
+
+
+def _postings(rng: np.random.Generator, terms: list[bytes], whole: bool) -> SortedPostings:
+    """Lists of random lengths (many long) of random documents, in term order."""
+    counts = rng.choice([1, 3, 5, 9, 40, 130], size=len(terms))
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    docs = np.concatenate([np.sort(rng.choice(5000, c, replace=False)) for c in counts])
+    weights = rng.integers(1, 9, len(docs)).astype(np.float32)
+    if not whole:
+        weights *= np.float32(1.5)
+    return SortedPostings(terms, starts, docs.astype(np.uint32), weights, None, 0)
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["whole weights", "fractional weights"])
+def test_a_side_file_written_slab_by_slab_equals_one_written_at_once(
+    tmp_path: Path, whole: bool
+) -> None:
+    """A field's lists handed over in slabs (a streamed merge) give the side file one call per
+    field gives, byte for byte; it reads back the vocabulary and margins of all the terms."""
+    rng = np.random.default_rng(7)
+    words = sorted({bytes(rng.choice(list(b"abcdeg"), 3)) for _ in range(60)})
+    bigrams = sorted({w1 + b" " + w2 for w1 in words[:20] for w2 in words[::7]})
+    fields = {
+        "num_part": _postings(rng, words[:10], whole),
+        "text": _postings(rng, words, whole),
+        "text_bi": _postings(rng, bigrams, whole),
+    }
+
+    def long_lists(postings: SortedPostings, base: int) -> tuple[np.ndarray, np.ndarray]:
+        terms = np.flatnonzero(np.diff(postings.starts) > 4)
+        return terms, base + postings.starts[terms] * 10  # ascending, as in a postings part
+
+    once = sidefile.SideWriter(side_min=5, spool_dir=tmp_path)
+    slabbed = sidefile.SideWriter(side_min=5, spool_dir=tmp_path)
+    base = 0
+    for name, postings in fields.items():
+        once.add_field(name, postings, *long_lists(postings, base))
+        slabs = list(postings.slabs(50))
+        assert len(slabs) > 5
+        for t0, t1 in slabs:
+            a, b = int(postings.starts[t0]), int(postings.starts[t1])
+            slab = SortedPostings(
+                postings.terms[t0:t1],
+                postings.starts[t0 : t1 + 1] - a,
+                postings.docs[a:b],
+                postings.weights[a:b],
+                None,
+                0,
+            )
+            slabbed.add_field(name, slab, *long_lists(slab, base + a * 10))
+        base += int(postings.starts[-1]) * 10
+    files = [tmp_path / "once.spl", tmp_path / "slabbed.spl"]
+    for writer, path in zip((once, slabbed), files, strict=True):
+        with path.open("wb") as f:
+            writer.write(f)
+    assert files[0].read_bytes() == files[1].read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["once.spl", "slabbed.spl"]
+    fd = os.open(files[1], os.O_RDONLY)
+    try:
+        side = sidefile.SideFile(Part("slabbed.spl", fd, 0, files[1].stat().st_size))
+        assert side.weights.dtype == np.dtype("<u2" if whole else "<f4")
+        text = fields["text"]
+        dfs = np.diff(text.starts).tolist()
+        assert side.vocabulary("text") == [
+            (t.decode(), df) for t, df in zip(text.terms, dfs, strict=True)
+        ]
+        bi = fields["text_bi"]
+        for word in words[:20]:
+            expected = sum(
+                int(n)
+                for t, n in zip(bi.terms, np.diff(bi.starts), strict=True)
+                if t.startswith(word + b" ")
+            )
+            assert side.margin("text_bi", word) == expected
+        terms, offsets = long_lists(fields["num_part"], 0)
+        for t, offset in zip(terms.tolist(), offsets.tolist(), strict=True):
+            a, b = int(fields["num_part"].starts[t]), int(fields["num_part"].starts[t + 1])
+            at = side.lookup(offset, b - a, int(fields["num_part"].docs[a]),
+                             int(fields["num_part"].docs[b - 1]))
+            if b - a >= 5:
+                assert at is not None
+                assert side.ids[at].tolist() == fields["num_part"].docs[a:b].tolist()
+                assert side.weights[at].tolist() == fields["num_part"].weights[a:b].tolist()
+        del side
+    finally:
+        os.close(fd)
