@@ -99,60 +99,94 @@ class Ranker:
     # -- matching -------------------------------------------------------------------------------
 
     def match(self, p: Plan, require_all: bool = True) -> np.ndarray:
-        """Sorted global docnums matching the plan (all units, or any for the fallback)."""
-        unit_sets = []
-        for unit in p.units:
-            alt_sets = []
-            for alt in unit:
-                docs: np.ndarray | None = None
-                for part in alt:
-                    self.check_time()
-                    found = self.docs(part)
-                    docs = found if docs is None else intersect(docs, found)
-                    if not len(docs):
-                        break
-                if docs is not None and len(docs):
-                    alt_sets.append(docs)
-            unit_sets.append(union(alt_sets, self.doc_count))
-        if not unit_sets:
+        """Sorted global docnums matching the plan (all units, or any for the fallback).
+
+        With every unit required, the unit likely to match fewest documents is read whole and
+        the others are only tested for its documents (holds): a frequent syllable's bit set is
+        probed, not expanded into its list of every document.
+        """
+        if not p.units:
             return _EMPTY_IDS
         if require_all:
-            unit_sets.sort(key=len)
-            result = unit_sets[0]
-            for other in unit_sets[1:]:
+            units = sorted(p.units, key=self._estimate)
+            result = self.unit_docs(units[0])
+            for unit in units[1:]:
                 if not len(result):
                     break
-                result = intersect(result, other)
+                self.check_time()
+                result = result[self.holds(result, unit)]
         else:
-            result = union(unit_sets, self.doc_count)
+            result = union([self.unit_docs(unit) for unit in p.units], self.doc_count)
         if p.excluded and len(result):
             result = result[~member(self.docs(p.excluded), result)]
         return result
 
-    def holds(self, candidates: np.ndarray, req: tuple[Alternative, ...]) -> np.ndarray:
-        """Which candidates meet one tier requirement (one of its alternatives: every part)."""
+    def unit_docs(self, unit: tuple[Alternative, ...]) -> np.ndarray:
+        """Sorted docnums meeting one unit (one of its alternatives: every part)."""
+        alt_sets = []
+        for alt in unit:
+            docs: np.ndarray | None = None
+            for part in alt:
+                self.check_time()
+                found = self.docs(part)
+                docs = found if docs is None else intersect(docs, found)
+                if not len(docs):
+                    break
+            if docs is not None and len(docs):
+                alt_sets.append(docs)
+        return union(alt_sets, self.doc_count)
+
+    def _estimate(self, unit: tuple[Alternative, ...]) -> int:
+        """At most how many documents a unit matches (from doc frequencies: no list read)."""
+        total = 0
+        for alt in unit:
+            sizes = [
+                sum(self.view.doc_frequency(field, text) for field, text in part) for part in alt
+            ]
+            total += min(sizes, default=0)
+        return total
+
+    def holds(
+        self,
+        candidates: np.ndarray,
+        req: tuple[Alternative, ...],
+        seen: dict[Term, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Which candidates meet one tier requirement or unit (one of its alternatives: every
+        part); `seen` keeps each term's answer for the same candidates between calls."""
+        seen = {} if seen is None else seen
         out = np.zeros(len(candidates), dtype=bool)
         for alt in req:
             ok = np.ones(len(candidates), dtype=bool)
             for part in alt:
                 found = np.zeros(len(candidates), dtype=bool)
-                for field, text in part:
-                    ids = self.term_docs(field, text)
-                    if len(ids):
-                        found |= member(ids, candidates)
+                for term in part:
+                    has = seen.get(term)
+                    if has is None:
+                        seen[term] = has = self.contains(term, candidates)
+                    found |= has
                 ok &= found
                 if not ok.any():
                     break
             out |= ok
         return out
 
+    def contains(self, term: Term, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (sorted, unique) hold the term: tested in its bit set when there is
+        one (a step per document), else looked up in its list."""
+        bits = self.docsets.get(term)
+        if bits is not None:
+            return in_bits(bits, docs)
+        return member(self.term_docs(*term), docs)
+
     def tiers(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
         """Each candidate's tier (search.tiers): len(p.tiers) for the best, 0 for none."""
         level = np.zeros(len(candidates), dtype=np.int64)
+        seen: dict[Term, np.ndarray] = {}  # the tiers repeat terms: each is tested once
         for value, tier in enumerate(reversed(p.tiers), 1):
             ok = np.ones(len(candidates), dtype=bool)
             for req in tier:
-                ok &= self.holds(candidates, req)
+                ok &= self.holds(candidates, req, seen)
                 if not ok.any():
                     break
             level[ok] = value
@@ -221,7 +255,7 @@ class Ranker:
                 return None
             pos, docs, t = pos[hit], ids[hit], tf[hit]
         idf = math.log(self.doc_count / (df + 1)) + 1.0
-        dl = self.view.lengths(field)[docs]
+        dl = self.view.lengths_at(field, docs)
         part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
         return pos, part
 
@@ -347,6 +381,16 @@ def member(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     out = np.zeros(len(docs), dtype=bool)
     out[pos[docs[pos] == ids]] = True
     return out
+
+
+def in_bits(bits: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Which of `docs` are set in `bits` (np.packbits of a mask of the index: bit 7 - d % 8 of
+    byte d // 8)."""
+    if not len(docs):
+        return np.zeros(0, dtype=bool)
+    shift = (7 - (docs & 7)).astype(np.uint8)
+    found: np.ndarray = ((bits[docs >> 3] >> shift) & 1).astype(bool)
+    return found
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:

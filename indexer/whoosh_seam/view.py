@@ -194,6 +194,19 @@ class IndexView:
         parts = [seg.lengths(field) for seg in self.segments]
         return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else EMPTY_WEIGHTS
 
+    def lengths_at(self, field: str, docs: np.ndarray) -> np.ndarray:
+        """lengths(field)[docs] for sorted global docnums, gathered segment by segment (the
+        whole column of the index is not put together for a few documents)."""
+        self._check_field(field)
+        out = np.empty(len(docs), dtype=np.float32)
+        cuts = np.searchsorted(docs, [*self.bases[1:], self.doc_count_all]).tolist()
+        lo = 0
+        for seg, base, hi in zip(self.segments, self.bases, cuts, strict=True):
+            if hi > lo:
+                out[lo:hi] = seg.lengths(field)[docs[lo:hi] - base]
+            lo = hi
+        return out
+
     def dates(self) -> np.ndarray:
         """Each document's publication time (int64 Whoosh long; 0 when it has none)."""
         parts = [seg.dates() for seg in self.segments]

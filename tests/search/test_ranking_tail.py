@@ -1,0 +1,182 @@
+"""The slow tail's shortcuts (search.ranking) give what the plain set operations give.
+
+Bit-set membership against `member`, lengths gathered per segment against the whole column,
+and match / tiers / pages of a ranker whose frequent terms are bit sets against the same computed
+from the posting lists with NumPy's own set functions, on an index of several segments with
+deletions built from real articles (demo/vi_news_demo.jsonl.gz, see demo/SOURCES.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.importer import import_files
+from indexer.store import Store
+from indexer.text import fold
+from search import query as qb
+from search.caches import DOCSET_SHARE, DocSets, PostingsCache
+from search.engine import Engine
+from search.generation import Generation
+from search.ranking import Ranker, in_bits, member
+
+DEMO = Path(__file__).parents[2] / "demo" / "vi_news_demo.jsonl.gz"
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 1001, 4099])
+def test_bit_set_membership_equals_member(n: int) -> None:
+    """in_bits over np.packbits of a mask answers as member over the mask's docnums: random
+    sorted sets, empty ones, the first and last docnum, sizes not a multiple of 8."""
+    rng = np.random.default_rng(n)
+    everyone = np.arange(n, dtype=np.int64)
+    for trial in range(60):
+        mask = rng.random(n) < rng.choice([0.0, 0.02, 0.5, 0.98, 1.0])
+        if trial % 3 == 0:
+            mask[[0, n - 1]] = True  # the edges set
+        elif trial % 3 == 1:
+            mask[[0, n - 1]] = False  # the edges clear
+        ids = np.flatnonzero(mask).astype(np.int64)
+        bits = np.packbits(mask)
+        for docs in (
+            everyone,
+            np.zeros(0, dtype=np.int64),
+            np.array([0, n - 1], dtype=np.int64)[: min(n, 2)],
+            np.flatnonzero(rng.random(n) < 0.3).astype(np.int64),
+        ):
+            got = in_bits(bits, docs)
+            assert got.dtype == bool and got.tolist() == member(ids, docs).tolist(), (n, trial)
+    assert in_bits(np.packbits(everyone < 0), everyone).sum() == 0
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three imports (the last ones re-importing some articles under the same id: deletions)."""
+    root = tmp_path_factory.mktemp("tail")
+    with gzip.open(DEMO, "rt", encoding="utf-8") as f:
+        arts = [json.loads(line) for _, line in zip(range(700), f, strict=False)]
+    parts = [arts[:400], arts[400:600] + arts[:30], arts[600:] + arts[100:120]]
+    data = root / "data"
+    for i, part in enumerate(parts):
+        src = root / f"part{i}.jsonl"
+        src.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in part), "utf-8")
+        with Store(data) as store:
+            import_files(store, [src])
+    return data
+
+
+@pytest.fixture(scope="module")
+def gen(data_dir: Path) -> Iterator[Generation]:
+    engine = Engine(data_dir, cache_size=0)
+    g = engine.generation()
+    assert len(g.view.segments) >= 3 and g.view.doc_count < g.view.doc_count_all
+    yield g
+    engine.close()
+
+
+def test_lengths_gathered_per_segment(gen: Generation) -> None:
+    view = gen.view
+    rng = np.random.default_rng(1)
+    n = view.doc_count_all
+    edges = [0, *view.bases, *(b - 1 for b in view.bases[1:]), n - 1]
+    for field in ("text", "title", "text_bi"):
+        whole = view.lengths(field)
+        for docs in (
+            np.arange(n, dtype=np.int64),
+            np.unique(np.array(edges, dtype=np.int64)),
+            np.flatnonzero(rng.random(n) < 0.1).astype(np.int64),
+            np.zeros(0, dtype=np.int64),
+        ):
+            assert view.lengths_at(field, docs).tolist() == whole[docs].tolist(), field
+
+
+def _queries() -> list[str]:
+    out = ["của", "người dân", "và các", "cho biết", "thành phố hồ chí minh", "công an",
+           "không được", "theo đó các", "nhân vật đã được thay đổi", "còn có thể hoạt động thêm",
+           "-của người", "việt nam -hà"]
+    with gzip.open(DEMO, "rt", encoding="utf-8") as f:
+        arts = [json.loads(line) for _, line in zip(range(700), f, strict=False)]
+    for art in arts[::23]:
+        words = str(art["title"]).split()
+        for start, length in ((0, 2), (1, 4), (0, 6)):
+            phrase = " ".join(words[start:start + length])
+            if phrase:
+                out += [phrase, fold(phrase)]
+    return list(dict.fromkeys(out))
+
+
+def _docs(view: object, terms: tuple[tuple[str, str], ...]) -> np.ndarray:
+    ids = [view.postings(f, t).ids for f, t in terms]  # type: ignore[attr-defined]
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *ids]))
+
+
+def _holds(view: object, docs: np.ndarray, req: tuple[qb.Alternative, ...]) -> np.ndarray:
+    out = np.zeros(len(docs), dtype=bool)
+    for alt in req:
+        ok = np.ones(len(docs), dtype=bool)
+        for part in alt:
+            ok &= np.isin(docs, _docs(view, part))
+        out |= ok
+    return out
+
+
+def _reference(view: object, plan: qb.Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Matching documents and their tiers with NumPy's set functions over whole lists."""
+    found: np.ndarray | None = None
+    for unit in plan.units:
+        docs = np.zeros(0, np.int64)
+        for alt in unit:
+            inter: np.ndarray | None = None
+            for part in alt:
+                got = _docs(view, part)
+                inter = got if inter is None else np.intersect1d(inter, got)
+            docs = np.union1d(docs, inter if inter is not None else docs)
+        found = docs if found is None else np.intersect1d(found, docs)
+    assert found is not None
+    if plan.excluded:
+        found = found[~np.isin(found, _docs(view, plan.excluded))]
+    level = np.zeros(len(found), dtype=np.int64)
+    for value, tier in enumerate(reversed(plan.tiers), 1):
+        ok = np.ones(len(found), dtype=bool)
+        for req in tier:
+            ok &= _holds(view, found, req)
+        level[ok] = value
+    return found, level
+
+
+def test_match_tiers_and_pages_with_and_without_bit_sets(gen: Generation) -> None:
+    """The same documents, tiers, page and scores whether the frequent terms are bit sets
+    (warmed) or nothing is kept (every list read again), and as NumPy's set functions give."""
+    view, vocab = gen.view, gen.vocabulary()
+    bare = Ranker(view, PostingsCache(limit=0))
+    bare.docsets = DocSets(limit=0)
+    warm = Ranker(view, PostingsCache(limit=0))
+    frequent = [(f, t) for f in ("text_f", "text", "text_bi") for t, df in view.terms(f)
+                if df * DOCSET_SHARE >= view.doc_count_all]
+    for term in frequent:
+        warm.postings(*term)
+    frequent = [t for t in frequent if warm.docsets.get(t) is not None]  # live ones only count
+    assert len(frequent) > 100
+    assert all(bare.docsets.get(t) is None for t in frequent)
+    checked = bits_used = 0
+    for q in _queries():
+        plan = qb.plan(qb.parse(q), vocab)
+        if not plan.units:
+            continue
+        docs, level = _reference(view, plan)
+        for ranker in (bare, warm):
+            got = ranker.match(plan)
+            assert got.dtype == np.int64 and got.tolist() == docs.tolist(), q
+            assert ranker.tiers(got, plan).tolist() == level.tolist(), q
+        if len(docs) > 1:
+            tops = [r.top(docs, plan, 10) for r in (bare, warm)]
+            assert docs[tops[0][0]].tolist() == docs[tops[1][0]].tolist(), q
+            assert tops[0][1].tolist() == tops[1][1].tolist(), q
+        checked += len(docs) > 0
+        terms = {t for unit in plan.units for alt in unit for part in alt for t in part}
+        bits_used += any(warm.docsets.get(t) is not None for t in terms)
+    assert checked > 30 and bits_used > 20, (checked, bits_used)
