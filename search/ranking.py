@@ -18,7 +18,7 @@ from datetime import datetime
 import numpy as np
 
 from indexer.whoosh_seam import IndexView, Postings, date_value
-from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, DocSets, PostingsCache
+from search.caches import DOCSET_SHARE, DocSets, PostingsCache
 from search.errors import SearchTimeout
 from search.query import Alternative, Plan, Term
 
@@ -68,8 +68,7 @@ class Ranker:
         if hit is not None:
             return hit
         found = self.view.postings(field, text)
-        if len(found.ids) >= CACHE_MIN_POSTINGS:
-            self.cache.put(key, found)
+        self.cache.put(key, found)
         if len(found.ids) * DOCSET_SHARE >= self.doc_count:
             mask = np.zeros(self.doc_count, dtype=bool)
             mask[found.ids] = True

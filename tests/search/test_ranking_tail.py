@@ -20,7 +20,8 @@ from indexer.importer import import_files
 from indexer.store import Store
 from indexer.text import fold
 from search import query as qb
-from search.caches import DOCSET_SHARE, DocSets, PostingsCache
+from indexer.whoosh_seam import Postings
+from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, ENTRY_BYTES, DocSets, PostingsCache
 from search.engine import Engine
 from search.generation import Generation
 from search.ranking import Ranker, in_bits, member
@@ -152,7 +153,7 @@ def test_match_tiers_and_pages_with_and_without_bit_sets(gen: Generation) -> Non
     """The same documents, tiers, page and scores whether the frequent terms are bit sets
     (warmed) or nothing is kept (every list read again), and as NumPy's set functions give."""
     view, vocab = gen.view, gen.vocabulary()
-    bare = Ranker(view, PostingsCache(limit=0))
+    bare = Ranker(view, PostingsCache(limit=0, short_limit=0))
     bare.docsets = DocSets(limit=0)
     warm = Ranker(view, PostingsCache(limit=0))
     frequent = [(f, t) for f in ("text_f", "text", "text_bi") for t, df in view.terms(f)
@@ -163,7 +164,8 @@ def test_match_tiers_and_pages_with_and_without_bit_sets(gen: Generation) -> Non
     assert len(frequent) > 100
     assert all(bare.docsets.get(t) is None for t in frequent)
     checked = bits_used = 0
-    for q in _queries():
+    queries = _queries()
+    for q in queries + queries:  # the second time round, short lists come from the cache
         plan = qb.plan(qb.parse(q), vocab)
         if not plan.units:
             continue
@@ -179,4 +181,28 @@ def test_match_tiers_and_pages_with_and_without_bit_sets(gen: Generation) -> Non
         checked += len(docs) > 0
         terms = {t for unit in plan.units for alt in unit for part in alt for t in part}
         bits_used += any(warm.docsets.get(t) is not None for t in terms)
-    assert checked > 30 and bits_used > 20, (checked, bits_used)
+    assert checked > 60 and bits_used > 40, (checked, bits_used)
+    assert len(warm.cache.short) > 100 and not len(bare.cache.short)
+
+
+def _postings(n: int) -> Postings:
+    return Postings(np.arange(n, dtype=np.int64), np.ones(n, dtype=np.float32), n)
+
+
+def test_short_lists_are_kept_apart_from_long_ones() -> None:
+    """Lists below CACHE_MIN_POSTINGS go to the short LRU, others to the long one; each LRU
+    drops its least recently used lists past its own bytes, the other keeps its lists."""
+    long_bytes = CACHE_MIN_POSTINGS * 12
+    small, edge = ENTRY_BYTES + 12 * 10, ENTRY_BYTES + 12 * (CACHE_MIN_POSTINGS - 1)
+    cache = PostingsCache(limit=3 * long_bytes, short_limit=edge + 2 * small + small // 2)
+    for i in range(4):
+        cache.put(("text", f"s{i}"), _postings(10))
+    cache.put(("text", "edge"), _postings(CACHE_MIN_POSTINGS - 1))  # short: pushes out s0, s1
+    assert [cache.get(("text", f"s{i}")) is not None for i in range(4)] == [False, False, True, True]
+    for i in range(4):
+        cache.put(("text", f"l{i}"), _postings(CACHE_MIN_POSTINGS))  # long: l0 goes
+    assert [cache.get(("text", f"l{i}")) is not None for i in range(4)] == [False, True, True, True]
+    assert cache.get(("text", "edge")) is not None  # long lists never push out short ones
+    empty = PostingsCache(limit=0, short_limit=0)
+    empty.put(("text", "x"), _postings(0))
+    assert empty.get(("text", "x")) is None and len(empty.short) == len(empty.long) == 0
