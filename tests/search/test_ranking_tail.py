@@ -19,8 +19,8 @@ import pytest
 from indexer.importer import import_files
 from indexer.store import Store
 from indexer.text import fold
-from search import query as qb
 from indexer.whoosh_seam import Postings
+from search import query as qb
 from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, ENTRY_BYTES, DocSets, PostingsCache
 from search.engine import Engine
 from search.generation import Generation
@@ -198,7 +198,8 @@ def test_short_lists_are_kept_apart_from_long_ones() -> None:
     for i in range(4):
         cache.put(("text", f"s{i}"), _postings(10))
     cache.put(("text", "edge"), _postings(CACHE_MIN_POSTINGS - 1))  # short: pushes out s0, s1
-    assert [cache.get(("text", f"s{i}")) is not None for i in range(4)] == [False, False, True, True]
+    kept = [cache.get(("text", f"s{i}")) is not None for i in range(4)]
+    assert kept == [False, False, True, True]
     for i in range(4):
         cache.put(("text", f"l{i}"), _postings(CACHE_MIN_POSTINGS))  # long: l0 goes
     assert [cache.get(("text", f"l{i}")) is not None for i in range(4)] == [False, True, True, True]
