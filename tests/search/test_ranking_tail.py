@@ -19,7 +19,8 @@ import pytest
 from indexer.importer import import_files
 from indexer.store import Store
 from indexer.text import fold
-from indexer.whoosh_seam import Postings
+from indexer.whoosh_seam import IndexView, Postings
+from indexer.whoosh_seam import view as view_module
 from search import query as qb
 from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, ENTRY_BYTES, DocSets, PostingsCache
 from search.engine import Engine
@@ -207,3 +208,43 @@ def test_short_lists_are_kept_apart_from_long_ones() -> None:
     empty = PostingsCache(limit=0, short_limit=0)
     empty.put(("text", "x"), _postings(0))
     assert empty.get(("text", "x")) is None and len(empty.short) == len(empty.long) == 0
+
+
+def test_remembered_places_give_the_same_postings(
+    gen: Generation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view's remembered places (IndexView.places, bounded by PLACES_KEPT) give the lists
+    each segment reads itself, whole and at some documents, the second time as the first."""
+    monkeypatch.setattr(view_module, "PLACES_KEPT", 40)
+    view = IndexView(gen.view.folder)
+    try:
+        rng = np.random.default_rng(2)
+        terms = [("text", "không có từ này"), ("title_bi", "không có")]
+        for field in ("text", "text_f", "text_bi", "title", "site_key"):
+            listed = view.terms(field)
+            picked = rng.choice(len(listed), min(25, len(listed)), replace=False)
+            terms += [(field, listed[i][0]) for i in picked]
+        live = view.live_docs()
+        for _ in range(2):
+            for field, text in terms:
+                id_parts, w_parts, df = [np.zeros(0, np.int64)], [np.zeros(0, np.float32)], 0
+                for seg, base in zip(view.segments, view.bases, strict=True):
+                    ids, weights, seg_df = seg.postings(field, text)
+                    keep = view.live[base + ids]
+                    id_parts.append(ids[keep] + base)
+                    w_parts.append(weights[keep])
+                    df += seg_df
+                got = view.postings(field, text)
+                assert got.ids.tolist() == np.concatenate(id_parts).tolist(), (field, text)
+                assert got.weights.tolist() == np.concatenate(w_parts).tolist(), (field, text)
+                assert got.doc_frequency == df
+                # some of every segment's documents, and only the first segment's
+                for docs in (live[rng.random(len(live)) < 0.2], live[live < view.bases[1]]):
+                    at = view.postings_at(field, text, docs)
+                    keep = np.isin(got.ids, docs)
+                    assert at.ids.tolist() == got.ids[keep].tolist(), (field, text)
+                    assert at.weights.tolist() == got.weights[keep].tolist(), (field, text)
+                    assert at.doc_frequency == df, (field, text)
+                assert len(view._places) <= 40
+    finally:
+        view.close()
