@@ -221,13 +221,14 @@ class Ranker:
         return avg
 
     def _term_part(
-        self, field: str, text: str, candidates: np.ndarray
+        self, field: str, text: str, candidates: np.ndarray, where: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Where a term's documents are among the (sorted) candidates, and the BM25F part each
         gets from it (unweighted); None when no candidate holds the term.
 
-        A short candidate list is looked up in the posting list, a long one the other way round:
-        either way each candidate's part is the same number (the arithmetic is per element).
+        `where` (positions()) maps docnums to positions of many candidates; else a short
+        candidate list is looked up in the posting list, a long one the other way round: any
+        way each candidate's part is the same number (the arithmetic is per element).
         """
         if not len(candidates):
             return None
@@ -239,7 +240,13 @@ class Ranker:
             ids, tf, df = self.postings(field, text)
         if not len(ids):
             return None
-        if len(candidates) < len(ids):
+        if where is not None:
+            pos = where[ids]
+            hit = pos >= 0
+            if not hit.any():
+                return None
+            pos, docs, t = pos[hit], ids[hit], tf[hit]
+        elif len(candidates) < len(ids):
             at = np.searchsorted(ids, candidates)
             at[at == len(ids)] = 0
             found = ids[at] == candidates
@@ -257,6 +264,16 @@ class Ranker:
         dl = self.view.lengths_at(field, docs)
         part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
         return pos, part
+
+    def positions(self, candidates: np.ndarray) -> np.ndarray | None:
+        """Each docnum's position among many (sorted) candidates, -1 for the others: a term's
+        documents are then found among them in one step each, not a binary search; None for
+        a few candidates (a map of the index would cost more than it saves)."""
+        if len(candidates) <= PROBE_MAX:
+            return None
+        where = np.full(self.doc_count, -1, dtype=np.int32)
+        where[candidates] = np.arange(len(candidates), dtype=np.int32)
+        return where
 
     def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
         """BM25F of each candidate over the plan's scoring terms (weights as query boosts).
@@ -277,9 +294,10 @@ class Ranker:
         """`scores` (zeros when None) plus each term's part, term after term."""
         if scores is None:
             scores = np.zeros(len(candidates), dtype=np.float32)
+        where = self.positions(candidates) if scoring else None
         for field, text, weight in scoring:
             self.check_time()
-            found = self._term_part(field, text, candidates)
+            found = self._term_part(field, text, candidates, where)
             if found is not None:
                 np.add.at(scores, found[0], weight * found[1])
         return scores

@@ -25,7 +25,7 @@ from search import query as qb
 from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, ENTRY_BYTES, DocSets, PostingsCache
 from search.engine import Engine
 from search.generation import Generation
-from search.ranking import Ranker, in_bits, member
+from search.ranking import PROBE_MAX, Ranker, in_bits, member
 
 DEMO = Path(__file__).parents[2] / "demo" / "vi_news_demo.jsonl.gz"
 
@@ -248,3 +248,34 @@ def test_remembered_places_give_the_same_postings(
                 assert len(view._places) <= 40
     finally:
         view.close()
+
+
+def test_parts_found_through_positions_equal_binary_search(gen: Generation) -> None:
+    """A term's documents among many candidates found through positions() are those binary
+    search finds, with the same positions and bit-identical parts: short and long lists,
+    candidates fewer and more than a list's documents, the first and last docnum."""
+    view = gen.view
+    ranker = Ranker(view, PostingsCache(limit=0, short_limit=0))
+    rng = np.random.default_rng(3)
+    live = view.live_docs()
+    n = view.doc_count_all
+    every = np.arange(n, dtype=np.int64)  # docnum 0 and n - 1 among them
+    sets = [every, live[rng.random(len(live)) < 0.8], np.unique(np.r_[live[:520], live[-1]])]
+    assert all(len(c) > PROBE_MAX for c in sets)
+    terms = [(f, t) for f in ("text", "title", "text_bi") for t, _ in view.terms(f)[::97]]
+    compared = 0
+    for cands in sets:
+        where = ranker.positions(cands)
+        assert where is not None and (where >= 0).sum() == len(cands)
+        for field, text in terms:
+            plain = ranker._term_part(field, text, cands)
+            mapped = ranker._term_part(field, text, cands, where)
+            if plain is None:
+                assert mapped is None, (field, text)
+                continue
+            assert mapped is not None, (field, text)
+            assert mapped[0].tolist() == plain[0].tolist(), (field, text)
+            assert mapped[1].tobytes() == plain[1].tobytes(), (field, text)
+            compared += 1
+    assert compared > 100
+    assert ranker.positions(live[:PROBE_MAX]) is None
