@@ -68,8 +68,12 @@ class Ranker:
         if hit is not None:
             return hit
         found = self.view.postings(field, text)
-        self.cache.put(key, found)
-        if len(found.ids) * DOCSET_SHARE >= self.doc_count:
+        frequent = len(found.ids) * DOCSET_SHARE >= self.doc_count
+        if not (frequent and field in BODY_FIELDS):
+            # A common body syllable's list (up to 12 bytes an article) would push out dozens of
+            # others: it is matched from its bit set and scored mostly for a few candidates.
+            self.cache.put(key, found)
+        if frequent:
             mask = np.zeros(self.doc_count, dtype=bool)
             mask[found.ids] = True
             self.docsets.put(key, np.packbits(mask))

@@ -279,3 +279,20 @@ def test_parts_found_through_positions_equal_binary_search(gen: Generation) -> N
             compared += 1
     assert compared > 100
     assert ranker.positions(live[:PROBE_MAX]) is None
+
+
+def test_common_body_syllables_are_kept_as_bit_sets_only(gen: Generation) -> None:
+    """A body-syllable list in a 64th of the documents or more is kept as a bit set, not as a
+    decoded list; a rarer one, or a frequent title syllable, as a decoded list."""
+    view = gen.view
+    ranker = Ranker(view, PostingsCache())
+    seen = set()
+    for field in ("text", "text_f", "title"):
+        for text, _ in view.terms(field):
+            live = len(ranker.postings(field, text).ids)
+            frequent = live * DOCSET_SHARE >= ranker.doc_count
+            kept_list = ranker.cache.get((field, text)) is not None
+            assert (ranker.docsets.get((field, text)) is not None) == frequent, (field, text)
+            assert kept_list == (not frequent or field == "title"), (field, text)
+            seen.add((field, frequent))
+    assert seen == {(f, b) for f in ("text", "text_f", "title") for b in (True, False)}
