@@ -21,11 +21,11 @@ from indexer.whoosh_seam import IndexView, Postings, date_value
 from search.caches import DOCSET_SHARE, DocSets, PostingsCache
 from search.errors import SearchTimeout
 from search.query import Alternative, Plan, Term
+from search.sets import EMPTY_IDS, in_bits, intersect, member, union
 
 K1 = 1.2
 B = 0.75
 PROBE_MAX = 512  # candidates looked up block by block in a list not in the cache
-_EMPTY_IDS = np.zeros(0, dtype=np.int64)
 # The body-syllable fields: their terms are in most articles and bounded in two-phase ranking.
 BODY_FIELDS = frozenset({"text", "text_f"})
 
@@ -109,7 +109,7 @@ class Ranker:
         probed, not expanded into its list of every document.
         """
         if not p.units:
-            return _EMPTY_IDS
+            return EMPTY_IDS
         if require_all:
             units = sorted(p.units, key=self._estimate)
             result = self.unit_docs(units[0])
@@ -386,52 +386,3 @@ def best(docs: np.ndarray, level: np.ndarray, scores: np.ndarray, need: int) -> 
     pick = np.concatenate((above, at))
     pick = pick[np.lexsort((docs[pick], -scores[pick], -level[pick]))]
     return pick[:need]
-
-
-def member(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Which of `docs` are in `ids` (both sorted, unique): the shorter looked up in the longer."""
-    if not len(ids) or not len(docs):
-        return np.zeros(len(docs), dtype=bool)
-    if len(docs) <= len(ids):
-        at = np.searchsorted(ids, docs)
-        at[at == len(ids)] = 0
-        found: np.ndarray = ids[at] == docs
-        return found
-    pos = np.searchsorted(docs, ids)
-    pos[pos == len(docs)] = 0
-    out = np.zeros(len(docs), dtype=bool)
-    out[pos[docs[pos] == ids]] = True
-    return out
-
-
-def in_bits(bits: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Which of `docs` are set in `bits` (np.packbits of a mask of the index: bit 7 - d % 8 of
-    byte d // 8)."""
-    if not len(docs):
-        return np.zeros(0, dtype=bool)
-    shift = (7 - (docs & 7)).astype(np.uint8)
-    found: np.ndarray = ((bits[docs >> 3] >> shift) & 1).astype(bool)
-    return found
-
-
-def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The sorted docnums in both a and b (sorted, unique), without sorting them again."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    both: np.ndarray = small[member(large, small)]
-    return both
-
-
-def union(arrays: list[np.ndarray], size: int) -> np.ndarray:
-    """The sorted docnums in any of the arrays (each sorted, unique; docnums below `size`):
-    marked in a mask of the index when they are many, rather than sorted together."""
-    arrays = [a for a in arrays if len(a)]
-    if not arrays:
-        return _EMPTY_IDS
-    if len(arrays) == 1:
-        return arrays[0]
-    if sum(len(a) for a in arrays) * 16 < size:
-        return np.unique(np.concatenate(arrays))
-    mask = np.zeros(size, dtype=bool)
-    for a in arrays:
-        mask[a] = True
-    return np.flatnonzero(mask)

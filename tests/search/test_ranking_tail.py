@@ -1,4 +1,4 @@
-"""The slow tail's shortcuts (search.ranking) give what the plain set operations give.
+"""The slow tail's shortcuts (search.ranking, search.sets) give what the plain set operations give.
 
 Bit-set membership against `member`, lengths gathered per segment against the whole column,
 and match / tiers / pages of a ranker whose frequent terms are bit sets against the same computed
@@ -25,7 +25,8 @@ from search import query as qb
 from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, ENTRY_BYTES, DocSets, PostingsCache
 from search.engine import Engine
 from search.generation import Generation
-from search.ranking import PROBE_MAX, Ranker, in_bits, member
+from search.ranking import PROBE_MAX, Ranker
+from search.sets import in_bits, member
 
 DEMO = Path(__file__).parents[2] / "demo" / "vi_news_demo.jsonl.gz"
 
