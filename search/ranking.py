@@ -18,14 +18,14 @@ from datetime import datetime
 import numpy as np
 
 from indexer.whoosh_seam import IndexView, Postings, date_value
-from search.caches import CACHE_MIN_POSTINGS, DOCSET_SHARE, DocSets, PostingsCache
+from search.caches import DOCSET_SHARE, DocSets, PostingsCache
 from search.errors import SearchTimeout
 from search.query import Alternative, Plan, Term
+from search.sets import EMPTY_IDS, in_bits, intersect, member, union
 
 K1 = 1.2
 B = 0.75
 PROBE_MAX = 512  # candidates looked up block by block in a list not in the cache
-_EMPTY_IDS = np.zeros(0, dtype=np.int64)
 # The body-syllable fields: their terms are in most articles and bounded in two-phase ranking.
 BODY_FIELDS = frozenset({"text", "text_f"})
 
@@ -68,9 +68,12 @@ class Ranker:
         if hit is not None:
             return hit
         found = self.view.postings(field, text)
-        if len(found.ids) >= CACHE_MIN_POSTINGS:
+        frequent = len(found.ids) * DOCSET_SHARE >= self.doc_count
+        if not (frequent and field in BODY_FIELDS):
+            # A common body syllable's list (up to 12 bytes an article) would push out dozens of
+            # others: it is matched from its bit set and scored mostly for a few candidates.
             self.cache.put(key, found)
-        if len(found.ids) * DOCSET_SHARE >= self.doc_count:
+        if frequent:
             mask = np.zeros(self.doc_count, dtype=bool)
             mask[found.ids] = True
             self.docsets.put(key, np.packbits(mask))
@@ -99,60 +102,94 @@ class Ranker:
     # -- matching -------------------------------------------------------------------------------
 
     def match(self, p: Plan, require_all: bool = True) -> np.ndarray:
-        """Sorted global docnums matching the plan (all units, or any for the fallback)."""
-        unit_sets = []
-        for unit in p.units:
-            alt_sets = []
-            for alt in unit:
-                docs: np.ndarray | None = None
-                for part in alt:
-                    self.check_time()
-                    found = self.docs(part)
-                    docs = found if docs is None else intersect(docs, found)
-                    if not len(docs):
-                        break
-                if docs is not None and len(docs):
-                    alt_sets.append(docs)
-            unit_sets.append(union(alt_sets, self.doc_count))
-        if not unit_sets:
-            return _EMPTY_IDS
+        """Sorted global docnums matching the plan (all units, or any for the fallback).
+
+        With every unit required, the unit likely to match fewest documents is read whole and
+        the others are only tested for its documents (holds): a frequent syllable's bit set is
+        probed, not expanded into its list of every document.
+        """
+        if not p.units:
+            return EMPTY_IDS
         if require_all:
-            unit_sets.sort(key=len)
-            result = unit_sets[0]
-            for other in unit_sets[1:]:
+            units = sorted(p.units, key=self._estimate)
+            result = self.unit_docs(units[0])
+            for unit in units[1:]:
                 if not len(result):
                     break
-                result = intersect(result, other)
+                self.check_time()
+                result = result[self.holds(result, unit)]
         else:
-            result = union(unit_sets, self.doc_count)
+            result = union([self.unit_docs(unit) for unit in p.units], self.doc_count)
         if p.excluded and len(result):
             result = result[~member(self.docs(p.excluded), result)]
         return result
 
-    def holds(self, candidates: np.ndarray, req: tuple[Alternative, ...]) -> np.ndarray:
-        """Which candidates meet one tier requirement (one of its alternatives: every part)."""
+    def unit_docs(self, unit: tuple[Alternative, ...]) -> np.ndarray:
+        """Sorted docnums meeting one unit (one of its alternatives: every part)."""
+        alt_sets = []
+        for alt in unit:
+            docs: np.ndarray | None = None
+            for part in alt:
+                self.check_time()
+                found = self.docs(part)
+                docs = found if docs is None else intersect(docs, found)
+                if not len(docs):
+                    break
+            if docs is not None and len(docs):
+                alt_sets.append(docs)
+        return union(alt_sets, self.doc_count)
+
+    def _estimate(self, unit: tuple[Alternative, ...]) -> int:
+        """At most how many documents a unit matches (from doc frequencies: no list read)."""
+        total = 0
+        for alt in unit:
+            sizes = [
+                sum(self.view.doc_frequency(field, text) for field, text in part) for part in alt
+            ]
+            total += min(sizes, default=0)
+        return total
+
+    def holds(
+        self,
+        candidates: np.ndarray,
+        req: tuple[Alternative, ...],
+        seen: dict[Term, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Which candidates meet one tier requirement or unit (one of its alternatives: every
+        part); `seen` keeps each term's answer for the same candidates between calls."""
+        seen = {} if seen is None else seen
         out = np.zeros(len(candidates), dtype=bool)
         for alt in req:
             ok = np.ones(len(candidates), dtype=bool)
             for part in alt:
                 found = np.zeros(len(candidates), dtype=bool)
-                for field, text in part:
-                    ids = self.term_docs(field, text)
-                    if len(ids):
-                        found |= member(ids, candidates)
+                for term in part:
+                    has = seen.get(term)
+                    if has is None:
+                        seen[term] = has = self.contains(term, candidates)
+                    found |= has
                 ok &= found
                 if not ok.any():
                     break
             out |= ok
         return out
 
+    def contains(self, term: Term, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (sorted, unique) hold the term: tested in its bit set when there is
+        one (a step per document), else looked up in its list."""
+        bits = self.docsets.get(term)
+        if bits is not None:
+            return in_bits(bits, docs)
+        return member(self.term_docs(*term), docs)
+
     def tiers(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
         """Each candidate's tier (search.tiers): len(p.tiers) for the best, 0 for none."""
         level = np.zeros(len(candidates), dtype=np.int64)
+        seen: dict[Term, np.ndarray] = {}  # the tiers repeat terms: each is tested once
         for value, tier in enumerate(reversed(p.tiers), 1):
             ok = np.ones(len(candidates), dtype=bool)
             for req in tier:
-                ok &= self.holds(candidates, req)
+                ok &= self.holds(candidates, req, seen)
                 if not ok.any():
                     break
             level[ok] = value
@@ -188,13 +225,14 @@ class Ranker:
         return avg
 
     def _term_part(
-        self, field: str, text: str, candidates: np.ndarray
+        self, field: str, text: str, candidates: np.ndarray, where: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Where a term's documents are among the (sorted) candidates, and the BM25F part each
         gets from it (unweighted); None when no candidate holds the term.
 
-        A short candidate list is looked up in the posting list, a long one the other way round:
-        either way each candidate's part is the same number (the arithmetic is per element).
+        `where` (positions()) maps docnums to positions of many candidates; else a short
+        candidate list is looked up in the posting list, a long one the other way round: any
+        way each candidate's part is the same number (the arithmetic is per element).
         """
         if not len(candidates):
             return None
@@ -206,7 +244,13 @@ class Ranker:
             ids, tf, df = self.postings(field, text)
         if not len(ids):
             return None
-        if len(candidates) < len(ids):
+        if where is not None:
+            pos = where[ids]
+            hit = pos >= 0
+            if not hit.any():
+                return None
+            pos, docs, t = pos[hit], ids[hit], tf[hit]
+        elif len(candidates) < len(ids):
             at = np.searchsorted(ids, candidates)
             at[at == len(ids)] = 0
             found = ids[at] == candidates
@@ -221,9 +265,19 @@ class Ranker:
                 return None
             pos, docs, t = pos[hit], ids[hit], tf[hit]
         idf = math.log(self.doc_count / (df + 1)) + 1.0
-        dl = self.view.lengths(field)[docs]
+        dl = self.view.lengths_at(field, docs)
         part = idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * dl / self._avg_length(field)))
         return pos, part
+
+    def positions(self, candidates: np.ndarray) -> np.ndarray | None:
+        """Each docnum's position among many (sorted) candidates, -1 for the others: a term's
+        documents are then found among them in one step each, not a binary search; None for
+        a few candidates (a map of the index would cost more than it saves)."""
+        if len(candidates) <= PROBE_MAX:
+            return None
+        where = np.full(self.doc_count, -1, dtype=np.int32)
+        where[candidates] = np.arange(len(candidates), dtype=np.int32)
+        return where
 
     def score(self, candidates: np.ndarray, p: Plan) -> np.ndarray:
         """BM25F of each candidate over the plan's scoring terms (weights as query boosts).
@@ -244,9 +298,10 @@ class Ranker:
         """`scores` (zeros when None) plus each term's part, term after term."""
         if scores is None:
             scores = np.zeros(len(candidates), dtype=np.float32)
+        where = self.positions(candidates) if scoring else None
         for field, text, weight in scoring:
             self.check_time()
-            found = self._term_part(field, text, candidates)
+            found = self._term_part(field, text, candidates, where)
             if found is not None:
                 np.add.at(scores, found[0], weight * found[1])
         return scores
@@ -331,42 +386,3 @@ def best(docs: np.ndarray, level: np.ndarray, scores: np.ndarray, need: int) -> 
     pick = np.concatenate((above, at))
     pick = pick[np.lexsort((docs[pick], -scores[pick], -level[pick]))]
     return pick[:need]
-
-
-def member(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Which of `docs` are in `ids` (both sorted, unique): the shorter looked up in the longer."""
-    if not len(ids) or not len(docs):
-        return np.zeros(len(docs), dtype=bool)
-    if len(docs) <= len(ids):
-        at = np.searchsorted(ids, docs)
-        at[at == len(ids)] = 0
-        found: np.ndarray = ids[at] == docs
-        return found
-    pos = np.searchsorted(docs, ids)
-    pos[pos == len(docs)] = 0
-    out = np.zeros(len(docs), dtype=bool)
-    out[pos[docs[pos] == ids]] = True
-    return out
-
-
-def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The sorted docnums in both a and b (sorted, unique), without sorting them again."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    both: np.ndarray = small[member(large, small)]
-    return both
-
-
-def union(arrays: list[np.ndarray], size: int) -> np.ndarray:
-    """The sorted docnums in any of the arrays (each sorted, unique; docnums below `size`):
-    marked in a mask of the index when they are many, rather than sorted together."""
-    arrays = [a for a in arrays if len(a)]
-    if not arrays:
-        return _EMPTY_IDS
-    if len(arrays) == 1:
-        return arrays[0]
-    if sum(len(a) for a in arrays) * 16 < size:
-        return np.unique(np.concatenate(arrays))
-    mask = np.zeros(size, dtype=bool)
-    for a in arrays:
-        mask[a] = True
-    return np.flatnonzero(mask)

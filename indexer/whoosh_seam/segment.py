@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh.fields import FieldType
@@ -32,6 +32,14 @@ from indexer.whoosh_seam.terms import (
 TERMS_EXT = ".trm"  # whoosh3 W3Codec.TERMS_EXT
 POSTINGS_EXT = ".pst"  # W3Codec.POSTS_EXT
 _LENGTH_OF_BYTE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+class Place(NamedTuple):
+    """Where one segment keeps a term's list: its term info and, when the list is in the side
+    file, its slice of the side file's arrays."""
+
+    info: TermInfo
+    side: slice | None
 
 
 def date_value(dt: datetime) -> int:
@@ -73,13 +81,22 @@ class SegmentData:
         self._dates: np.ndarray | None = None
         self._lock = threading.Lock()  # guards the two caches above
 
-    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
-        """Local docnums (deleted ones included), weights and the doc frequency of a term."""
+    def place(self, field: str, text: str) -> Place | None:
+        """Where a term's list is (its term info, its slice of the side file if there), or None
+        when the segment does not hold the term."""
         key = self.table.key(field, self.schema[field].to_bytes(text))
         info = None if key is None else self.table.info(key)
-        if info is None:
+        return None if info is None else Place(info, self._side_lookup(info))
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """Local docnums (deleted ones included), weights and the doc frequency of a term."""
+        return self.read(self.place(field, text), f"{field}:{text!r}")
+
+    def read(self, place: Place | None, name: str = "") -> tuple[np.ndarray, np.ndarray, int]:
+        """postings() of a term at a place found before."""
+        if place is None:
             return EMPTY_IDS, EMPTY_WEIGHTS, 0
-        at = self._side_lookup(info)
+        info, at = place
         if at is not None:
             assert self.side is not None
             ids = self.side.ids[at].astype(np.int64)
@@ -87,7 +104,7 @@ class SegmentData:
         ids, weights = read_postings(info, self._postings)
         if len(ids) != info.doc_frequency:
             raise IndexFormatError(
-                f"{field}:{text!r} has {len(ids)} postings, doc frequency {info.doc_frequency}"
+                f"{name} has {len(ids)} postings, doc frequency {info.doc_frequency}"
             )
         return ids, weights, info.doc_frequency
 
@@ -96,11 +113,15 @@ class SegmentData:
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Which of `docs` (local, sorted) hold a term, their weights, its doc frequency:
         only the blocks of the posting list that can hold them are decoded."""
-        key = self.table.key(field, self.schema[field].to_bytes(text))
-        info = None if key is None else self.table.info(key)
-        if info is None:
+        return self.read_at(self.place(field, text), docs)
+
+    def read_at(
+        self, place: Place | None, docs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """postings_at() of a term at a place found before."""
+        if place is None:
             return np.zeros(len(docs), dtype=bool), EMPTY_WEIGHTS, 0
-        at = self._side_lookup(info)
+        info, at = place
         if at is not None:
             assert self.side is not None
             ids = self.side.ids[at]

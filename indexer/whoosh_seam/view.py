@@ -17,7 +17,7 @@ from whoosh.fields import FieldType
 from whoosh.filedb.filetables import FileFormatError
 
 from indexer.errors import IndexFormatError, IndexMissing
-from indexer.whoosh_seam.segment import SegmentData
+from indexer.whoosh_seam.segment import Place, SegmentData
 from indexer.whoosh_seam.storage import open_index
 from indexer.whoosh_seam.terms import EMPTY_IDS, EMPTY_WEIGHTS
 
@@ -34,6 +34,7 @@ class Postings(NamedTuple):
 
 
 DF_KEPT = 200_000  # doc frequencies a view remembers (~150 bytes each: ~30 MB)
+PLACES_KEPT = 2_048  # terms whose places a view remembers (~4.6 KB each at 19 segments: ~10 MB)
 
 
 class IndexView:
@@ -78,6 +79,7 @@ class IndexView:
         self.doc_count = int(self.live.sum())
         self._totals: dict[str, float] = {}
         self._dfs: dict[tuple[str, str], int] = {}  # (field, term) → doc frequency
+        self._places: dict[tuple[str, str], list[Place | None]] = {}  # by segment
 
     # -- freshness --------------------------------------------------------------------------------
 
@@ -105,12 +107,32 @@ class IndexView:
         if field not in self.schema:
             raise KeyError(f"no field {field!r} in the index schema")
 
+    def places(self, field: str, text: str) -> list[Place | None]:
+        """Where each segment keeps the term's list (None where it has none).
+
+        Remembered per view for the last terms asked: a request reads the same term more than
+        once (to match, to rank its tiers, to score a few candidates, then a few more), and
+        finding it costs a hash lookup and a side-file search in every segment.
+        """
+        self._check_field(field)
+        key = (field, text)
+        found = self._places.get(key)
+        if found is None:
+            found = [seg.place(field, text) for seg in self.segments]
+            if len(self._places) >= PLACES_KEPT:
+                self._places.clear()  # a bound, not an LRU: the next requests refill it
+            self._places[key] = found
+        return found
+
     def postings(self, field: str, text: str) -> Postings:
         """The live documents holding a term, with its weights and doc frequency."""
-        self._check_field(field)
         id_parts, w_parts, df = [], [], 0
-        for seg, base, whole in zip(self.segments, self.bases, self._whole, strict=True):
-            ids, weights, seg_df = seg.postings(field, text)
+        name = f"{field}:{text!r}"
+        places = self.places(field, text)
+        for seg, base, whole, place in zip(
+            self.segments, self.bases, self._whole, places, strict=True
+        ):
+            ids, weights, seg_df = seg.read(place, name)
             df += seg_df
             if len(ids) and whole:  # no deletions in the segment: nothing to drop
                 id_parts.append(ids + base)
@@ -128,17 +150,19 @@ class IndexView:
     def postings_at(self, field: str, text: str, docs: np.ndarray) -> Postings:
         """The term's postings among `docs` (global docnums, sorted, live): the same as
         postings() restricted to them, reading only the blocks that can hold them."""
-        self._check_field(field)
         id_parts, w_parts, df = [], [], 0
+        places = self.places(field, text)
         cuts = np.searchsorted(docs, [*self.bases[1:], self.doc_count_all])
         lo = 0
-        for seg, base, hi in zip(self.segments, self.bases, cuts.tolist(), strict=True):
+        for seg, base, hi, place in zip(
+            self.segments, self.bases, cuts.tolist(), places, strict=True
+        ):
             local = docs[lo:hi] - base
             lo = hi
             if not len(local):
-                df += seg.doc_frequencies(field, [text])[0]
+                df += place.info.doc_frequency if place is not None else 0
                 continue
-            found, weights, seg_df = seg.postings_at(field, text, local)
+            found, weights, seg_df = seg.read_at(place, local)
             df += seg_df
             if found.any():
                 id_parts.append(local[found] + base)
@@ -193,6 +217,19 @@ class IndexView:
         self._check_field(field)
         parts = [seg.lengths(field) for seg in self.segments]
         return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else EMPTY_WEIGHTS
+
+    def lengths_at(self, field: str, docs: np.ndarray) -> np.ndarray:
+        """lengths(field)[docs] for sorted global docnums, gathered segment by segment (the
+        whole column of the index is not put together for a few documents)."""
+        self._check_field(field)
+        out = np.empty(len(docs), dtype=np.float32)
+        cuts = np.searchsorted(docs, [*self.bases[1:], self.doc_count_all]).tolist()
+        lo = 0
+        for seg, base, hi in zip(self.segments, self.bases, cuts, strict=True):
+            if hi > lo:
+                out[lo:hi] = seg.lengths(field)[docs[lo:hi] - base]
+            lo = hi
+        return out
 
     def dates(self) -> np.ndarray:
         """Each document's publication time (int64 Whoosh long; 0 when it has none)."""

@@ -28,14 +28,8 @@ from indexer.whoosh_seam.terms import TermInfo, _plain_block, read_postings, rea
 from search import query as qb
 from search.caches import DOCSET_SHARE, PostingsCache
 from search.engine import Engine
-from search.ranking import (
-    BODY_FIELDS,
-    Ranker,
-    best,
-    intersect,
-    member,
-    union,
-)
+from search.ranking import BODY_FIELDS, Ranker, best
+from search.sets import intersect, member, union
 from search.types import SearchRequest
 from tests.conftest import build_data_dir
 
