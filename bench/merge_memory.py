@@ -1,15 +1,13 @@
-"""Memory of a merge, pooled or streamed: `python -m bench.merge_memory DATA_DIR`.
+"""Memory of a merge: `python -m bench.merge_memory DATA_DIR`.
 
-    python -m bench.merge_memory DATA_DIR [--mode pooled|streamed|both] [--scratch DIR]
-                                 [--out FILE]
+    python -m bench.merge_memory DATA_DIR [--scratch DIR] [--out FILE]
 
 Takes the biggest segment of DATA_DIR's live index (read only) and measures, in a process of its
-own per mode, what merging it costs the process merging:
-  * pooled: the lists read as a merge did before merges streamed (merging.segment_lists, every
-    list as arrays into a BulkPool), then each field sorted as the flush does;
-  * streamed: a real merge of the segment by BulkWriter (indexer/whoosh_seam/writer.py: stored
-    fields, then its lists streamed into the new segment a slab at a time), on a copy of the
-    segment in --scratch (default: a temporary directory beside DATA_DIR).
+own, what merging it costs the process merging: a real merge of the segment by BulkWriter
+(indexer/whoosh_seam/writer.py: stored fields, then its lists streamed into the new segment a
+slab at a time), on a copy of the segment in --scratch (default: a temporary directory beside
+DATA_DIR). (Until session 6 a `--mode pooled` measured the merges that loaded every list into the
+pool; bench/SCALE.md §9 keeps its figures.)
 Prints a Markdown table: the segment's documents, the seconds taken, the process's peak RSS
 above what it held before, and that per document: the figure behind merging.TIER.
 """
@@ -29,8 +27,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
@@ -43,37 +39,6 @@ def _peak_mb() -> float:
 
 def _biggest(ix: Any) -> Any:
     return max(ix._segments(), key=lambda s: s.doc_count_all())
-
-
-def _pooled(folder: Path) -> dict[str, Any]:
-    from indexer.whoosh_seam import merging
-    from indexer.whoosh_seam.pool import BulkPool, counted
-    from indexer.whoosh_seam.storage import open_index
-
-    ix = open_index(folder)
-    try:
-        segment = _biggest(ix)
-        n = segment.doc_count_all()
-        schema = ix.schema
-        pool = BulkPool()
-        pool.schema = schema
-        start = _rss_mb()
-        t0 = time.perf_counter()
-        for lists in merging.segment_lists(folder, ix.storage, segment, np.arange(n)):
-            field = schema[lists.field]
-            terms = [field.from_bytes(t) for t in lists.terms] if counted(field) else lists.terms
-            pool.field(lists.field, field).add_lists(
-                terms, lists.counts, lists.docs, lists.weights, field.format.field_boost
-            )
-        for name in sorted(pool.fields):
-            fp = pool.fields.pop(name)
-            in_order = fp.sorted(str.encode if counted(schema[name]) else bytes)
-            del fp, in_order
-        seconds = time.perf_counter() - t0
-        peak = _peak_mb() - start
-    finally:
-        ix.close()
-    return {"documents": n, "seconds": seconds, "peak_mb": peak}
 
 
 def _streamed(folder: Path, scratch: Path) -> dict[str, Any]:
@@ -121,7 +86,6 @@ def _streamed(folder: Path, scratch: Path) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.merge_memory")
     p.add_argument("data_dir", type=Path)
-    p.add_argument("--mode", choices=("pooled", "streamed", "both"), default="both")
     p.add_argument("--scratch", type=Path, help="where the streamed merge writes (a copy)")
     p.add_argument("--out", type=Path)
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one mode's figures
@@ -134,20 +98,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     scratch = args.scratch or args.data_dir.resolve().parent
     if args.json:
-        figures = _pooled(folder) if args.mode == "pooled" else _streamed(folder, scratch)
+        figures = _streamed(folder, scratch)
         print(json.dumps(figures))
         return 0
-    modes = ["pooled", "streamed"] if args.mode == "both" else [args.mode]
-    rows = []
-    for mode in modes:  # each in a process of its own: a peak RSS is a process's
-        cmd = [sys.executable, "-m", "bench.merge_memory", str(args.data_dir), "--mode", mode,
-               "--scratch", str(scratch), "--json"]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        f = json.loads(out.strip().splitlines()[-1])
-        rows.append(
-            f"| {mode} | {f['documents']:,} | {f['seconds']:.1f} | {f['peak_mb']:,.0f} "
-            f"| {f['peak_mb'] * 1024 / max(f['documents'], 1):.1f} |"
-        )
+    # In a process of its own: a peak RSS is a process's.
+    cmd = [sys.executable, "-m", "bench.merge_memory", str(args.data_dir),
+           "--scratch", str(scratch), "--json"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    f = json.loads(out.strip().splitlines()[-1])
+    row = (
+        f"| streamed | {f['documents']:,} | {f['seconds']:.1f} | {f['peak_mb']:,.0f} "
+        f"| {f['peak_mb'] * 1024 / max(f['documents'], 1):.1f} |"
+    )
     text = "\n".join(
         [
             f"A merge of the biggest segment of {args.data_dir} "
@@ -155,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             "| merge | documents | s | peak MB above start | KB / document |",
             "|---|---:|---:|---:|---:|",
-            *rows,
+            row,
         ]
     )
     print(text)

@@ -38,7 +38,6 @@ from indexer.whoosh_seam.sidefile import SIDE_EXT, SideFile
 from indexer.whoosh_seam.terms import TermTable, _terminfo, read_postings
 
 TIER = 200_000  # live documents of a merged segment (TRACUU_MERGE_TIER; 0: MERGE_SMALL only)
-_BATCH = 1 << 17  # postings handed to the pool at a time
 SLAB = 1 << 18  # postings read from each source of a streamed merge at a time
 
 
@@ -95,45 +94,6 @@ def new_numbers(count: int, startdoc: int, docmap: dict[int, int] | None) -> np.
         old = np.fromiter(docmap.keys(), np.int64, len(docmap))
         out[old] = np.fromiter(docmap.values(), np.int64, len(docmap))
     return out
-
-
-def segment_lists(
-    folder: Path, storage: Any, segment: Any, numbers: np.ndarray
-) -> Iterator[Lists]:
-    """Every live posting of a segment, a field's lists at a time in batches, renumbered
-    (`numbers` from new_numbers: deleted documents are dropped, and terms left without any)."""
-    files = SegmentFiles(folder, storage, segment)
-    try:
-        table = files.part(".trm")
-        postings = files.part(".pst")
-        if table is None or postings is None:
-            raise IndexFormatError(f"segment {segment.segment_id()}: no term table or postings")
-        terms_table = TermTable(table)
-        names = {num: name for name, num in terms_table.fieldmap.items()}
-        field: str | None = None
-        terms: list[bytes] = []
-        ids: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        held = 0
-        for key, value in terms_table.entries():
-            name = names.get(int.from_bytes(key[:2], "big"))
-            if name is None:
-                raise IndexFormatError(f"{table.name}: a term of an unknown field number")
-            if name != field or held >= _BATCH:
-                if terms:
-                    assert field is not None
-                    yield _renumbered(field, terms, ids, weights, numbers)
-                field, terms, ids, weights, held = name, [], [], [], 0
-            i, w = read_postings(_terminfo(value, table.name), postings)
-            terms.append(key[2:])
-            ids.append(i)
-            weights.append(w)
-            held += len(i)
-        if terms:
-            assert field is not None
-            yield _renumbered(field, terms, ids, weights, numbers)
-    finally:
-        files.close()
 
 
 def _renumbered(

@@ -164,36 +164,6 @@ class FieldPostings:
                 values = np.frombuffer(self.values, dtype=f"V{self.fixed}")[order]
         return SortedPostings(terms, starts, docs, weights, values, self.fixed)
 
-    def add_lists(
-        self,
-        terms: list[Any],
-        counts: np.ndarray,
-        docs: np.ndarray,
-        weights: np.ndarray,
-        field_boost: float,
-    ) -> None:
-        """Whole posting lists at once (a merge): term i holds the next counts[i] (≥ 1) of docs
-        and weights; each value is pack_uint(freq), freq = weight / field_boost (a Frequency
-        field: tracuu sets no document boosts), or empty (fixed 0)."""
-        n = len(docs)
-        if not n:
-            return
-        self._weigh()
-        tids = np.fromiter(map(self.ids.setdefault, terms, self.numbers), np.int32, len(terms))
-        self.tids.put(np.repeat(tids, counts), n)
-        self.weights.put(weights, n)
-        if self.fixed:
-            freqs = np.rint(weights.astype(np.float64) / field_boost).astype(np.uint32)
-            if self.counted:
-                self.freqs.put(freqs, n)
-            else:
-                self.values += freqs.astype(">u4").tobytes()
-        runs = np.empty((n, 2), dtype=np.uint32)  # a run of one posting per document
-        runs[:, 0] = docs
-        runs[:, 1] = 1
-        self.runs.frombytes(runs.tobytes())
-        self.merged = True
-
 
 @dataclass
 class SortedPostings:
