@@ -7,6 +7,8 @@ tests are skipped and say why.
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import subprocess
 import sys
 from pathlib import Path
@@ -55,10 +57,30 @@ def test_a_process_past_the_limit_is_killed_and_counted() -> None:
     assert figures.peak_mb <= 96.5
 
 
+def _cached_pages(path: Path) -> int:
+    """Pages of the file in the page cache: mincore(2) on a private mapping never written to."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    size = path.stat().st_size
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    with path.open("rb") as f, mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY) as m:
+        area = (ctypes.c_char * size).from_buffer(m)
+        vec = ctypes.create_string_buffer(pages)
+        try:
+            assert libc.mincore(ctypes.addressof(area), size, vec) == 0, ctypes.get_errno()
+        finally:
+            del area
+    return sum(b & 1 for b in vec.raw)
+
+
 def test_evict_drops_a_files_pages_from_the_page_cache(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "f").write_bytes(b"x" * (3 << 20))
+    path = tmp_path / "sub" / "f"
+    path.write_bytes(b"x" * (3 << 20))
+    path.read_bytes()  # in the page cache now
+    assert _cached_pages(path) >= 700  # of 768 pages of 4 KB
     assert cgroup.evict(tmp_path) == 3 << 20
+    assert _cached_pages(path) <= 8
 
 
 def test_scale_runs_the_server_confined(tmp_path: Path) -> None:
