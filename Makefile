@@ -42,8 +42,12 @@ $(DATA)/.demo-built: $(DEMO) $(BIN)/.installed
 run: demo
 	$(BIN)/tracuu --data-dir $(DATA) serve --host $(HOST) --port $(PORT)
 
+# Two processes (pytest-xdist), a test file each at a time: the crawl tests mostly wait on their
+# portals' politeness delays, so the suite takes less than its serial time on 2 cores.
+# TEST_PROCS=1 runs it in one process (easier to read a failure's output).
+TEST_PROCS ?= 2
 test: install system-packages
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q $(if $(filter 1,$(TEST_PROCS)),,-n $(TEST_PROCS) --dist loadfile)
 
 # Tesseract (+ Vietnamese), antiword, poppler-utils, DejaVu fonts: installed when root, else
 # the one apt-get line is printed and the target fails.
