@@ -19,6 +19,7 @@ import time
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -301,8 +302,9 @@ class Engine:
         except IndexMissing as exc:
             self._empty_or_raise(exc)
             return []
+        db = self.db()
         with self._lock:  # the generation is not retired meanwhile
-            return gen.completer().complete(prefix, limit)
+            return gen.completer().complete(prefix, limit, partial(gen.texts_with, db))
 
     def facets(self) -> Facets:
         """Sites, categories and document types with counts (for the filter menus)."""

@@ -20,7 +20,7 @@ from indexer.layout import DataDir
 from indexer.mapping import check_version
 from indexer.whoosh_seam import IndexView
 from search.caches import PostingsCache
-from search.completion import Completer
+from search.completion import PHRASE_TEXTS, Completer
 from search.facets import FacetTable
 from search.ranking import Ranker
 from search.spelling import Speller
@@ -64,6 +64,14 @@ class Generation:
         self.vocabulary()
         assert self._completer is not None
         return self._completer
+
+    def texts_with(self, db: ArticleDB, pair: str) -> list[str]:
+        """Title and body of up to PHRASE_TEXTS articles holding the pair, taken evenly over the
+        archive (type-ahead reads what follows the pair in them)."""
+        docs = self.ranker.term_docs("text_bi", pair)
+        step = max(1, -(-len(docs) // PHRASE_TEXTS))
+        ids = [str(self.view.stored_fields(int(d))["id"]) for d in docs[::step]]
+        return [f"{a.title}\n{a.body}" for a in db.get_many(ids).values()]
 
     def facets(self, db: ArticleDB) -> Facets:
         """Sites, categories and document types with their article counts."""

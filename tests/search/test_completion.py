@@ -80,3 +80,40 @@ def test_typos_of_the_portal_are_not_offered(tmp_path: Path) -> None:
         assert any(c.startswith("huyện krông") for c in comp.complete("huyện kr"))
     finally:
         eng.close()
+
+
+def test_two_whole_words_go_on_as_the_archive_writes_them(tmp_path: Path) -> None:
+    """'ủy ban' typed whole goes on with what follows it in the articles ('ủy ban nhân dân',
+    'ủy ban kiểm tra'), not with the pairs of 'ban' ('ban hành' is the commonest here, 'ủy ban
+    hành' no name); a name goes on as far as most articles agree ('huyện đắk song', not 'huyện
+    đắk song thuê'); half of a name ('Đắk R'Lấp') and what one article alone says are not offered.
+    """
+    bodies = [
+        "Ủy ban nhân dân huyện ban hành kế hoạch. Huyện Đắk Song thuê đất làm trường.",
+        "Ủy ban nhân dân xã ban hành quyết định. Huyện Đắk Song triển khai.",
+        "Ủy ban kiểm tra Huyện ủy ban hành thông báo. Huyện Đắk Song hướng dẫn.",
+        "Ủy ban kiểm tra họp. Ủy ban nhân dân tỉnh ban hành chỉ thị. Huyện Đắk R'Lấp họp.",
+        "Ban hành văn bản. Ủy ban bầu cử một lần. Huyện Đắk R'Lấp báo cáo. Huyện Đắk Song họp.",
+        "Ban hành nghị quyết. Ban hành chỉ thị. Ban hành quy chế. Huyện Đắk Song thuê xe.",
+        "Ban hành quy định mới. Huyện Đắk R'Lấp tổng kết. Bàn nhiều việc, bản nhạc như cũ.",
+        "Bàn nhiều lần. Bản như vậy. Bàn nhiều hơn. Bản như trên.",
+    ]
+    lines = [{"id": f"a{i}", "title": f"Tin {i}", "body": b} for i, b in enumerate(bodies)]
+    src = tmp_path / "a.jsonl"
+    src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), "utf-8")
+    eng = Engine(build_data_dir(tmp_path / "data", src))
+    try:
+        assert eng.generation().completer().followers("ban")[0][1] == "hành"
+        found = eng.suggest("ủy ban")
+        assert found[:2] == ["ủy ban nhân dân", "ủy ban kiểm tra"]
+        assert not any("hành" in f or "bầu" in f for f in found)
+        assert eng.suggest("uy ban ") == found  # unaccented, the last word ended by a space
+        assert eng.suggest("Ủy ban") == ["Ủy" + f[2:] for f in found]  # as typed
+        assert "ủy ban" in eng.suggest("uy ban")  # the typed words themselves come first
+        assert eng.suggest("huyện đắk") == ["huyện đắk song"]
+        assert eng.suggest("ủy ")[0] == "ủy ban"  # one whole word: its pairs
+        # the second word as the first one wants it: 'ban' after 'ủy', not 'bàn' or 'bản'
+        assert eng.generation().completer().followers("bàn")
+        assert eng.suggest("uy ban nh") == ["uy ban nhân dân"]
+    finally:
+        eng.close()
