@@ -32,16 +32,25 @@ KEPT_PAIRS = 300_000  # followers remembered per generation (about 30 MB at most
 # this many documents hold it: typos of portal editors rarely repeat, names ('Krông') do.
 UNLISTED_MIN_DF = 3
 PHRASE_TEXTS = 60  # articles read to go on from two typed words (spread over the archive)
-PHRASE_CHARS = 20_000  # of each article's title and body
+PHRASE_CHARS = 10_000  # of each article's title and body (the two words are rarely further)
 PHRASE_PER_TEXT = 5  # occurrences of the two words read in one article
 PHRASE_MIN = 2  # articles that must go on alike before a continuation is offered
 PHRASE_EXTRA = 4  # syllables a continuation adds at most
 PHRASE_SHARE = 0.5  # of the texts going on so far that must go on alike for one more
 KEPT_PHRASES = 2048  # continuations remembered per generation
+# A form of the typed letters this much rarer than the commonest is an editor's slip ('ủy bản',
+# 'thành phốtăng') or an article typed without diacritics ('uy ban'): not offered.
+RARE_SHARE = 0.02
 NAME_JOINS = frozenset("'’-")  # a syllable written against one of these is half of a name
 
 Followers = list[tuple[int, str]]  # (doc frequency, second syllable), most frequent first
 Texts = Callable[[str], list[str]]  # title and body of some articles holding a pair
+
+
+def common(found: list[tuple[int, str]]) -> list[str]:
+    """The words of (frequency, word) pairs that are not rare beside the commonest, in order."""
+    top = max((n for n, _ in found), default=0)
+    return [w for n, w in found if n >= RARE_SHARE * top]
 
 
 class Completer:
@@ -202,7 +211,7 @@ class Completer:
         """The index's forms a typed word may stand for (itself when accented), at most 3."""
         if has_diacritics(word):
             return [word]
-        forms = self.forms.get(fold(word), [word])
+        forms = common([(self.unigram_df.get(f, 0), f) for f in self.forms.get(fold(word), [word])])
         return [f for f in forms if f == word or self.offerable(f, self.unigram_df.get(f, 0))][:3]
 
     def _after_word(self, before: Span | None, forms: list[str]) -> list[str]:
@@ -210,8 +219,31 @@ class Completer:
         'bản' or 'bàn'), or all of them when none does."""
         if before is None or before.kind != "word":
             return forms
-        seconds = {second for b in self._firsts(before.text) for _, second in self.followers(b)}
-        return [f for f in forms if f in seconds] or forms
+        dfs: dict[str, int] = {}
+        for b in self._firsts(before.text):
+            for df, second in self.followers(b):
+                dfs[second] = max(dfs.get(second, 0), df)
+        return common([(dfs[f], f) for f in forms if f in dfs]) or forms
+
+    def _within(
+        self, before: Span | None, first: str, typed: str, texts: Texts | None
+    ) -> Followers:
+        """What follows 'before first' in the archive (after()) whose first word starts like the
+        typed letters, as 'second …' with its count; nothing without a word before."""
+        if before is None or before.kind != "word" or texts is None:
+            return []
+        want, accented = fold(typed), has_diacritics(typed)
+        found: Followers = []
+        for b in self._firsts(before.text):
+            for n, words in self.after(b, first, texts):
+                second = words.split(" ", 1)[0]
+                if fold(second).startswith(want) and (not accented or second.startswith(typed)):
+                    found.append((n, words))
+        return found
+
+    @staticmethod
+    def _written(words: str) -> str:
+        return " ".join(written(w) for w in words.split())
 
     def _onwards(
         self, prefix: str, prev: Span | None, last: Span, limit: int, texts: Texts | None
@@ -234,9 +266,12 @@ class Completer:
         want = fold(last.text)
         for first in self._firsts(prev.text):
             shown = typed_prev if first == prev.text else first  # keep 'UBND' as typed
-            for _, second in self.followers(first):
-                if fold(second) != want or (has_diacritics(last.text) and second != last.text):
-                    continue
+            alike = [
+                (df, second)
+                for df, second in self.followers(first)
+                if fold(second) == want and (not has_diacritics(last.text) or second == last.text)
+            ]
+            for second in common(alike):
                 said = typed_last if second == last.text else second
                 for n, extra in self.after(first, second, texts)[:limit]:
                     words = f"{shown} {said} {' '.join(written(w) for w in extra.split())}"
@@ -273,10 +308,23 @@ class Completer:
             head = prefix[: prev.start].strip()
             typed = prefix[prev.start : prev.end]
             before = sp[-3] if len(sp) > 2 and sp[-3].clause == prev.clause else None
+            lead: dict[str, int] = {}  # 'ủy ban nh': what follows 'ủy ban' starting with 'nh'
             for first in self._after_word(before, self._firsts(prev.text)):
                 shown = typed if first == prev.text else first  # keep 'UBND' as typed
                 for df, second in self._starting(last.text, first, limit):
                     scored[f"{shown} {second}"] = max(scored.get(f"{shown} {second}", 0), df)
+                for n, words in self._within(before, first, last.text, texts):
+                    lead[f"{shown} {words}"] = max(lead.get(f"{shown} {words}", 0), n)
+            top = max(scored.values(), default=0)  # 'ủy ban', not 'ủy bản' typed by a few
+            scored = {words: df for words, df in scored.items() if df >= RARE_SHARE * top}
+            if lead:  # the pairs that go on as the three words do ('ban nhân', not 'ban nhạc')
+                ones = {" ".join(w.split()[:2]) for w in lead}
+                scored = {w: df for w, df in scored.items() if w in ones}
+                ranked = sorted(lead.items(), key=lambda kv: (-kv[1], kv[0]))
+                out = [f"{head} {self._written(words)}".strip() for words, _ in ranked]
+                return (out + [c for c in self._finished(head, scored, prefix) if c not in out])[
+                    :limit
+                ]
         else:
             head = prefix[: last.start].strip()
             for folded in self._words(fold(last.text), 3):

@@ -97,6 +97,8 @@ def test_two_whole_words_go_on_as_the_archive_writes_them(tmp_path: Path) -> Non
         "Ban hành nghị quyết. Ban hành chỉ thị. Ban hành quy chế. Huyện Đắk Song thuê xe.",
         "Ban hành quy định mới. Huyện Đắk R'Lấp tổng kết. Bàn nhiều việc, bản nhạc như cũ.",
         "Bàn nhiều lần. Bản như vậy. Bàn nhiều hơn. Bản như trên.",
+        "Ban nhạc trẻ biểu diễn. Ban nhạc hát. Ban nhạc về huyện. Ban nhạc lớn.",
+        "Ban nhạc mới. Ban nhạc cũ. Ban nhạc hay.",
     ]
     lines = [{"id": f"a{i}", "title": f"Tin {i}", "body": b} for i, b in enumerate(bodies)]
     src = tmp_path / "a.jsonl"
@@ -114,6 +116,7 @@ def test_two_whole_words_go_on_as_the_archive_writes_them(tmp_path: Path) -> Non
         assert eng.suggest("ủy ")[0] == "ủy ban"  # one whole word: its pairs
         # the second word as the first one wants it: 'ban' after 'ủy', not 'bàn' or 'bản'
         assert eng.generation().completer().followers("bàn")
-        assert eng.suggest("uy ban nh") == ["uy ban nhân dân"]
+        assert "nhạc" in [w for _, w in eng.generation().completer().followers("ban")[:3]]
+        assert eng.suggest("uy ban nh") == ["uy ban nhân dân"]  # not 'uy ban nhạc'
     finally:
         eng.close()
