@@ -24,6 +24,7 @@ import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,10 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import MERGE_SMALL
 
 from indexer.errors import ConfigError, IndexFormatError
+from indexer.whoosh_seam import tablescan
 from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.pool import SortedPostings
 from indexer.whoosh_seam.sidefile import SIDE_EXT, SideFile
-from indexer.whoosh_seam import tablescan
 from indexer.whoosh_seam.terms import _EXTENT, TermInfo, TermTable, read_postings
 
 TIER = 200_000  # live documents of a merged segment (TRACUU_MERGE_TIER; 0: MERGE_SMALL only)
@@ -213,7 +214,7 @@ class MergedSegment:
             # Cut after the term that reaches each multiple of `batch` postings.
             cuts = np.searchsorted(cum, np.arange(batch, int(cum[-1]), batch), "left") + 1
             bounds = np.unique(np.concatenate([[0], cuts, [len(cum)]])).tolist()
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            for a, b in pairwise(bounds):
                 lists = self._lists_of(field, entries, a, b)
                 if lists.terms:
                     yield lists

@@ -92,7 +92,8 @@ def _decoded(buf: bytes, rel: np.ndarray, where: str) -> Entries:
 
 def _gather(u: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
     """The `width` bytes at each of `at`: an (n, width) array."""
-    return u[at[:, None] + np.arange(width)]
+    out: np.ndarray = u[at[:, None] + np.arange(width)]
+    return out
 
 
 def inlined(entries: Entries, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,7 +109,8 @@ def inlined(entries: Entries, which: np.ndarray) -> tuple[np.ndarray, np.ndarray
     last = len(u) - 1
 
     def op(at: np.ndarray) -> np.ndarray:
-        return u[np.minimum(at, last)].astype(np.int64)
+        out: np.ndarray = u[np.minimum(at, last)].astype(np.int64)
+        return out
 
     t = entries.tails[which]
     df = entries.heads["df"][which].astype(np.int64)
