@@ -181,7 +181,7 @@ class MergedSegment:
                     f"segment {merged.segment.segment_id()}: no term table or postings"
                 )
             self.table = TermTable(table)
-            self.postings = postings
+            self.postings = tablescan.ReadAhead(postings)  # read in order, a span at a time
             side = self.files.part(SIDE_EXT)
             self.side = SideFile(side) if side is not None else None
         except BaseException:

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.errors import IndexFormatError
+from indexer.whoosh_seam.files import Part
 from indexer.whoosh_seam.terms import TermTable
 
 WINDOW = 1 << 15  # entries read at a time
+SPAN = 1 << 20  # bytes of posting lists read at a time (ReadAhead)
 MAX_INLINED = 4  # the longest inlined list the parser reads (termfile.INLINE_LIMIT)
 HEAD = np.dtype(
     [
@@ -149,3 +151,21 @@ def inlined_list(entries: Entries, i: int) -> tuple[np.ndarray, np.ndarray]:
     """Entry i's inlined list by pickle.loads: ids (int64) and weights (float32)."""
     list_ids, list_weights = pickle.loads(entries.tail(i))[:2]
     return np.asarray(list_ids, dtype=np.int64), np.asarray(list_weights, dtype=np.float32)
+
+
+class ReadAhead(Part):
+    """A part read SPAN bytes at a time: the posting lists of a merge are read in the order they
+    were written, most of them a few hundred bytes (a pread each, before)."""
+
+    def __init__(self, part: Part, span: int = SPAN) -> None:
+        super().__init__(part.name, part.fd, part.offset, part.length)
+        self._span = span
+        self._at = 0
+        self._buf = b""
+
+    def read(self, pos: int, size: int) -> bytes:
+        end = pos + size
+        if pos < self._at or end > self._at + len(self._buf):
+            self._buf = super().read(pos, max(size, self._span))
+            self._at = pos
+        return self._buf[pos - self._at : end - self._at]
