@@ -73,7 +73,7 @@ def tiered(tier: int) -> Callable[[Any, list[Any]], list[Any]]:
             return list(MERGE_SMALL(writer, segments))
         small = [s for s in segments if s.doc_count_all() < tier]
         big = [s for s in segments if s.doc_count_all() >= tier]
-        if len(small) > 1 and sum(s.doc_count() for s in small) >= tier:
+        if tier_group(segments, tier):
             for segment in small:
                 reader = SegmentReader(writer.storage, writer.schema, segment)
                 try:
@@ -84,6 +84,15 @@ def tiered(tier: int) -> Callable[[Any, list[Any]], list[Any]]:
         return big + list(MERGE_SMALL(writer, small))
 
     return policy
+
+
+def tier_group(segments: list[Any], tier: int) -> list[Any]:
+    """The segments `tiered(tier)` merges into one (those under `tier` documents, when they
+    hold `tier` live documents together), or none."""
+    if tier <= 0:
+        return []
+    small = [s for s in segments if s.doc_count_all() < tier]
+    return small if len(small) > 1 and sum(s.doc_count() for s in small) >= tier else []
 
 
 def new_numbers(count: int, startdoc: int, docmap: dict[int, int] | None) -> np.ndarray:

@@ -217,6 +217,15 @@ class WritableIndex:
             from indexer.whoosh_seam.workers import BulkMpWriter  # it builds on BulkWriter
 
             writer: Any = BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
+            # A tier's merge starts now, in a process of its own, beside the indexing: at
+            # commit it would run alone on one core (bench/SCALE.md §12).
+            early = merging.tier_group(writer.segments, self.merge_tier)
+            if early:
+                try:
+                    writer.start_merge(early)
+                except BaseException:
+                    writer.cancel()
+                    raise
         else:
             writer = BulkWriter(self._ix, **kwargs)
         n = 0
@@ -233,7 +242,13 @@ class WritableIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(mergetype=merging.tiered(self.merge_tier))
+            try:
+                writer.commit(mergetype=merging.tiered(self.merge_tier))
+            except BaseException:
+                # A process that died (IndexWriteFailed): the writer's files and lock go too.
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                raise
         return n
 
     def close(self) -> None:
