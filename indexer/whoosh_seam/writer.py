@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -177,6 +179,16 @@ def _same(term: bytes) -> bytes:
 
 def _length_bytes(pdr: Any, fieldname: str, doccount: int) -> np.ndarray:
     """The length byte of `fieldname` in each document, as Whoosh's length column holds it."""
+    reader = pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if reader is None:
+        return np.zeros(doccount, dtype=np.uint8)
+    if isinstance(reader, NumericColumn.Reader) and reader._fixedlen == 1 and not reader._default:
+        # The column's bytes at once (a Python call per document, before): the first _count
+        # documents', the others the default 0.
+        out = np.zeros(doccount, dtype=np.uint8)
+        n = min(reader._count, doccount)
+        out[:n] = np.frombuffer(reader._dbfile.get(reader._basepos, n), dtype=np.uint8)
+        return out
     # None (length byte 0) and 0 (no length column) both mean byte 0.
     lengths = np.fromiter(
         (pdr.doc_field_length(d, fieldname) or 0 for d in range(doccount)), np.int64, doccount
