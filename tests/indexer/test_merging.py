@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from whoosh.query import Or, Term
 from whoosh.scoring import TF_IDF
@@ -16,7 +18,7 @@ from indexer.document import Article
 from indexer.errors import ConfigError, IndexWriteFailed
 from indexer.mapping import index_document
 from indexer.store import CHUNK
-from indexer.whoosh_seam import IndexView, merging, sidefile, writer
+from indexer.whoosh_seam import IndexView, merging, sidefile, tablescan, writer
 from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.merging import TIER, tier_size
 from indexer.whoosh_seam.sidefile import SIDE_EXT
@@ -375,3 +377,39 @@ def test_a_merging_process_killed_mid_merge_fails_the_write_and_loses_nothing(
         assert sorted(_sizes(folder)) == [(10, 10), (80, 80)]
     finally:
         index.close()
+
+
+def test_inlined_lists_are_parsed_in_bulk_or_left_to_pickle() -> None:
+    """tablescan reads whoosh3's inlined pickles (ids of 1, 2 and 4 bytes, tuples of 1 to 4
+    postings, values or none) with NumPy; any other layout (a list, another protocol, more
+    postings) is marked unparsed and pickle.loads reads it."""
+    lists = [
+        ((5,), (1.0,), (b"\0\0\0\1",)),
+        ((300, 70000), (2.0, 1.5), ()),
+        ((1, 2, 3), (1.0, 1.0, 3.0), (b"\0\0\0\1", b"\0\0\0\1", b"\0\0\0\3")),
+        ((0, 255, 256, 2**31 - 1), (1.0, 2.0, 3.0, 4.0), ()),
+    ]
+    odd = [
+        pickle.dumps(([7], (1.0,), ()), 2),
+        pickle.dumps(((7, 8), (1.0, 2.0), ()), 4),
+        pickle.dumps(((1, 2, 3, 4, 5), (1.0,) * 5, ()), 2),
+        pickle.dumps(((9,), (1,), ()), 2),
+    ]
+    raw = [pickle.dumps(x, 2) for x in lists] + odd
+    df = [1, 2, 3, 4, 1, 2, 5, 1]
+    heads = np.zeros(len(raw), dtype=tablescan.HEAD)
+    heads["inlined"], heads["df"] = 1, df
+    tails = np.cumsum([0] + [len(r) for r in raw])
+    entries = tablescan.Entries(
+        [b"t%d" % i for i in range(len(raw))], heads, b"".join(raw), tails[:-1], np.diff(tails)
+    )
+    parsed, ids, weights = tablescan.inlined(entries, np.arange(len(raw)))
+    assert parsed.tolist() == [True] * 4 + [False] * 4
+    for i, (list_ids, list_weights, _) in enumerate(lists):
+        assert ids[i, : df[i]].tolist() == list(list_ids)
+        assert weights[i, : df[i]].tolist() == list(list_weights)
+        assert not ids[i, df[i] :].any()
+    for i in range(4, len(raw)):
+        got_ids, got_weights = tablescan.inlined_list(entries, i)
+        assert got_ids.tolist() == list(pickle.loads(raw[i])[0])
+        assert got_weights.tolist() == [float(w) for w in pickle.loads(raw[i])[1]]
