@@ -4,10 +4,12 @@ A merge (Whoosh's SegmentWriter.add_reader, called by the merge policy at commit
 segment's stored fields and columns document by document (Whoosh), then its postings: Whoosh
 reads them through its matcher, one Python step per posting, into its pool. Here add_reader
 only remembers the segment and its documents' new numbers (Merged); the writer's flush reads
-each merged segment's lists field by field in term order (from its side file when it has one,
-else its term table and postings), deleted documents dropped and the others renumbered with
-one array lookup, and merges them with the pool's new lists in term order (merged_slabs), a
-slab of lists at a time: memory for one slab per source, not for the merged documents.
+each merged segment's lists field by field in term order (its term table a window of entries
+at a time, heads and short inlined lists decoded with NumPy: tablescan.py; long lists from its
+side file when it has one, else its postings), deleted documents dropped and the others
+renumbered with one array lookup, and merges them with the pool's new lists in term order
+(merged_slabs), a slab of lists at a time: memory for one slab per source, not for the merged
+documents.
 
 The policy: a first import commits a segment per chunk and process (18 of 25,000 documents at
 450,000 articles). Every query pays per segment, and each segment repeats the term tables.
@@ -15,6 +17,7 @@ The policy: a first import commits a segment per chunk and process (18 of 25,000
 live documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly
 imports). TIER (200,000: a 450,000 import in chunks of 50,000 and two processes ends with
 200,000 + 200,000 + 2 × 25,000 documents, bench/SCALE.md §9); TRACUU_MERGE_TIER sets another.
+In a multi-process write the tier's merge starts when the writer opens (workers.py, §12).
 """
 
 from __future__ import annotations

@@ -103,10 +103,13 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     with IndexWriteFailed instead of committing without its documents, a full job queue is
     never waited on for ever, and cancel() ends the workers.
 
-    The parent merges the small segments at commit (Whoosh's merge policy) into a segment of
-    its own, streamed as BulkWriter's flush does, while the workers write theirs. Whoosh's own
-    merge asserts every value is bytes and fails on the empty values of this index's Existence
-    fields (ids, keys).
+    A tier's merge (merging.tier_group, decided when the writer opens) runs from the start in
+    a process of its own (start_merge, _MergeTask) beside the workers' indexing: at commit it
+    ran alone on one core while the other idled. Deletions this writer makes meanwhile in the
+    merged segments are carried over at commit through the documents' new numbers. Other
+    merges (MERGE_SMALL) happen at commit in the parent, into a segment of its own streamed as
+    BulkWriter's flush does, while the workers write theirs. Whoosh's own merge asserts every
+    value is bytes and fails on the empty values of this index's Existence fields (ids, keys).
     """
 
     segments: list[Any]  # the index's segments when the writer opened (Whoosh's)
