@@ -4,10 +4,12 @@ A merge (Whoosh's SegmentWriter.add_reader, called by the merge policy at commit
 segment's stored fields and columns document by document (Whoosh), then its postings: Whoosh
 reads them through its matcher, one Python step per posting, into its pool. Here add_reader
 only remembers the segment and its documents' new numbers (Merged); the writer's flush reads
-each merged segment's lists field by field in term order (from its side file when it has one,
-else its term table and postings), deleted documents dropped and the others renumbered with
-one array lookup, and merges them with the pool's new lists in term order (merged_slabs), a
-slab of lists at a time: memory for one slab per source, not for the merged documents.
+each merged segment's lists field by field in term order (its term table a window of entries
+at a time, heads and short inlined lists decoded with NumPy: tablescan.py; long lists from its
+side file when it has one, else its postings), deleted documents dropped and the others
+renumbered with one array lookup, and merges them with the pool's new lists in term order
+(merged_slabs), a slab of lists at a time: memory for one slab per source, not for the merged
+documents.
 
 The policy: a first import commits a segment per chunk and process (18 of 25,000 documents at
 450,000 articles). Every query pays per segment, and each segment repeats the term tables.
@@ -15,6 +17,7 @@ The policy: a first import commits a segment per chunk and process (18 of 25,000
 live documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly
 imports). TIER (200,000: a 450,000 import in chunks of 50,000 and two processes ends with
 200,000 + 200,000 + 2 × 25,000 documents, bench/SCALE.md §9); TRACUU_MERGE_TIER sets another.
+In a multi-process write the tier's merge starts when the writer opens (workers.py, §12).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +36,11 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import MERGE_SMALL
 
 from indexer.errors import ConfigError, IndexFormatError
+from indexer.whoosh_seam import tablescan
 from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.pool import SortedPostings
 from indexer.whoosh_seam.sidefile import SIDE_EXT, SideFile
-from indexer.whoosh_seam.terms import TermTable, _terminfo, read_postings
+from indexer.whoosh_seam.terms import _EXTENT, TermInfo, TermTable, read_postings
 
 TIER = 200_000  # live documents of a merged segment (TRACUU_MERGE_TIER; 0: MERGE_SMALL only)
 SLAB = 1 << 18  # postings read from each source of a streamed merge at a time
@@ -71,7 +76,7 @@ def tiered(tier: int) -> Callable[[Any, list[Any]], list[Any]]:
             return list(MERGE_SMALL(writer, segments))
         small = [s for s in segments if s.doc_count_all() < tier]
         big = [s for s in segments if s.doc_count_all() >= tier]
-        if len(small) > 1 and sum(s.doc_count() for s in small) >= tier:
+        if tier_group(segments, tier):
             for segment in small:
                 reader = SegmentReader(writer.storage, writer.schema, segment)
                 try:
@@ -82,6 +87,15 @@ def tiered(tier: int) -> Callable[[Any, list[Any]], list[Any]]:
         return big + list(MERGE_SMALL(writer, small))
 
     return policy
+
+
+def tier_group(segments: list[Any], tier: int) -> list[Any]:
+    """The segments `tiered(tier)` merges into one (those under `tier` documents, when they
+    hold `tier` live documents together), or none."""
+    if tier <= 0:
+        return []
+    small = [s for s in segments if s.doc_count_all() < tier]
+    return small if len(small) > 1 and sum(s.doc_count() for s in small) >= tier else []
 
 
 def new_numbers(count: int, startdoc: int, docmap: dict[int, int] | None) -> np.ndarray:
@@ -179,7 +193,7 @@ class MergedSegment:
                     f"segment {merged.segment.segment_id()}: no term table or postings"
                 )
             self.table = TermTable(table)
-            self.postings = postings
+            self.postings = tablescan.ReadAhead(postings)  # read in order, a span at a time
             side = self.files.part(SIDE_EXT)
             self.side = SideFile(side) if side is not None else None
         except BaseException:
@@ -205,94 +219,70 @@ class MergedSegment:
 
     def lists(self, field: str, batch: int) -> Iterator[Lists]:
         """The field's live lists, renumbered, a batch of about `batch` postings at a time."""
-        num = self.table.fieldmap.get(field)
-        if num is None:
-            return
-        head = num.to_bytes(2, "big")
-        table = self.table
-        side = self.side
-        where = table.part.name
-        batch_of = _Batch(field, self.numbers)
-        for key, value in table.entries(table._first_at_least(head)):
-            if key[:2] != head:
-                break
-            info = _terminfo(value, where)
-            if info.inlined is not None:
-                batch_of.add_inlined(key[2:], *info.inlined)
-            else:
-                at = None
-                if side is not None:
-                    at = side.lookup(info.offset, info.doc_frequency, info.first, info.last)
-                if at is not None:
-                    assert side is not None
-                    i, w = side.ids[at], side.weights[at].astype(np.float32)
-                else:
-                    i, w = read_postings(info, self.postings)
-                batch_of.add(key[2:], i, w)
-            if batch_of.held >= batch:
-                lists = batch_of.renumbered()
+        for entries in tablescan.field_entries(self.table, field):
+            cum = np.cumsum(entries.heads["df"].astype(np.int64))
+            if not len(cum):
+                continue
+            # Cut after the term that reaches each multiple of `batch` postings.
+            cuts = np.searchsorted(cum, np.arange(batch, int(cum[-1]), batch), "left") + 1
+            bounds = np.unique(np.concatenate([[0], cuts, [len(cum)]])).tolist()
+            for a, b in pairwise(bounds):
+                lists = self._lists_of(field, entries, a, b)
                 if lists.terms:
                     yield lists
-        lists = batch_of.renumbered()
-        if lists.terms:
-            yield lists
-        if side is not None:
+        if self.side is not None:
             # Its pages were read once: out of this process's memory (the OS cache keeps them).
-            side._map.madvise(mmap.MADV_DONTNEED)
+            self.side._map.madvise(mmap.MADV_DONTNEED)
+
+    def _lists_of(self, field: str, entries: tablescan.Entries, a: int, b: int) -> Lists:
+        """Entries a..b-1's lists, renumbered: the inlined ones parsed at once, the others (and
+        inlined ones of another layout) one by one."""
+        heads = entries.heads[a:b]
+        df = heads["df"].astype(np.int64)
+        starts = np.zeros(b - a + 1, dtype=np.int64)
+        np.cumsum(df, out=starts[1:])
+        ids = np.empty(int(starts[-1]), dtype=np.int64)
+        weights = np.empty(int(starts[-1]), dtype=np.float32)
+        inl = np.flatnonzero(heads["inlined"] != 0)
+        parsed, inl_ids, inl_weights = tablescan.inlined(entries, inl + a)
+        done = inl[parsed]
+        held = np.arange(tablescan.MAX_INLINED) < df[done][:, None]
+        at = (starts[done][:, None] + np.arange(tablescan.MAX_INLINED))[held]
+        ids[at] = inl_ids[parsed][held]
+        weights[at] = inl_weights[parsed][held]
+        rest = np.ones(b - a, dtype=bool)
+        rest[done] = False
+        where = self.table.part.name
+        for t in np.flatnonzero(rest).tolist():
+            i = a + t
+            if heads["inlined"][t]:
+                i_ids, i_w = tablescan.inlined_list(entries, i)
+            else:
+                i_ids, i_w = self._long_list(entries, i, where)
+            s, e = int(starts[t]), int(starts[t + 1])
+            if len(i_ids) != e - s:
+                raise IndexFormatError(f"{where}: a list of {len(i_ids)} says {e - s} documents")
+            ids[s:e] = i_ids
+            weights[s:e] = i_w
+        return _renumbered(field, entries.terms[a:b], [ids], [weights], self.numbers, df)
+
+    def _long_list(self, entries: tablescan.Entries, i: int, where: str) -> tuple[Any, Any]:
+        """A list in the postings part: from the side file when it holds it, else its blocks."""
+        head = entries.heads[i]
+        tail = entries.tail(i)
+        if len(tail) < _EXTENT.size:
+            raise IndexFormatError(f"{where}: a terminfo without postings extent")
+        offset, length = _EXTENT.unpack_from(tail)
+        df, first, last = int(head["df"]), int(head["first"]), int(head["last"])
+        side = self.side
+        at = side.lookup(offset, df, first, last) if side is not None else None
+        if at is not None:
+            assert side is not None
+            return side.ids[at], side.weights[at].astype(np.float32)
+        return read_postings(TermInfo(df, None, offset, length, first, last), self.postings)
 
     def close(self) -> None:
         self.files.close()
-
-
-class _Batch:
-    """Lists of one field gathered for renumbering: the many short lists inlined in the term
-    table as Python numbers (one array for a run of them), the others as arrays."""
-
-    def __init__(self, field: str, numbers: np.ndarray) -> None:
-        self.field = field
-        self.numbers = numbers
-        self._reset()
-
-    def _reset(self) -> None:
-        self.terms: list[bytes] = []
-        self.counts: list[int] = []
-        self.ids: list[np.ndarray] = []
-        self.weights: list[np.ndarray] = []
-        self.run_ids: list[int] = []
-        self.run_weights: list[float] = []
-        self.held = 0
-
-    def add_inlined(self, term: bytes, ids: tuple[int, ...], weights: tuple[float, ...]) -> None:
-        self.terms.append(term)
-        self.counts.append(len(ids))
-        self.run_ids += ids
-        self.run_weights += weights
-        self.held += len(ids)
-
-    def _end_run(self) -> None:
-        if self.run_ids:
-            self.ids.append(np.array(self.run_ids, dtype=np.int64))
-            self.weights.append(np.array(self.run_weights, dtype=np.float32))
-            self.run_ids, self.run_weights = [], []
-
-    def add(self, term: bytes, ids: np.ndarray, weights: np.ndarray) -> None:
-        self._end_run()
-        self.terms.append(term)
-        self.counts.append(len(ids))
-        self.ids.append(ids)
-        self.weights.append(weights)
-        self.held += len(ids)
-
-    def renumbered(self) -> Lists:
-        """The lists so far, renumbered, deleted documents dropped (and terms left empty)."""
-        self._end_run()
-        if not self.terms:
-            return Lists(self.field, [], np.zeros(0, np.int64), np.zeros(0, np.int64),
-                         np.zeros(0, np.float32))
-        counts = np.array(self.counts, dtype=np.int64)
-        lists = _renumbered(self.field, self.terms, self.ids, self.weights, self.numbers, counts)
-        self._reset()
-        return lists
 
 
 def merged_slabs(streams: list[Iterator[Piece]], fixed: int) -> Iterator[SortedPostings]:

@@ -193,8 +193,8 @@ class TermTable:
             head = self.part.read(pos, _LENGTHS.size + keylen)
         return head[_LENGTHS.size : _LENGTHS.size + keylen]
 
-    def _first_at_least(self, key: bytes) -> int:
-        """The position of the first entry whose key is >= key (end of data if none)."""
+    def index_at_least(self, key: bytes) -> int:
+        """The rank (in key order) of the first entry whose key is >= key (len(self) if none)."""
         lo, hi = 0, self._count
         while lo < hi:
             mid = (lo + hi) // 2
@@ -202,7 +202,22 @@ class TermTable:
                 lo = mid + 1
             else:
                 hi = mid
+        return lo
+
+    def _first_at_least(self, key: bytes) -> int:
+        """The position of the first entry whose key is >= key (end of data if none)."""
+        lo = self.index_at_least(key)
         return self._position(lo) if lo < self._count else self._end_of_data
+
+    def positions_of(self, lo: int, hi: int) -> np.ndarray:
+        """Where the entries of ranks lo..hi-1 (key order) are, and where the next one starts
+        (the end of the entries when hi is the last): hi - lo + 1 positions (int64)."""
+        size = self._order.itemsize
+        raw = self.part.read(self._order_pos + lo * size, (hi - lo) * size)
+        out = np.empty(hi - lo + 1, dtype=np.int64)
+        out[:-1] = np.frombuffer(raw, dtype=self._order)
+        out[-1] = self._position(hi) if hi < self._count else self._end_of_data
+        return out
 
     def items(self, field: str, prefix: bytes = b"", limit: int = -1) -> list[tuple[bytes, int]]:
         """(term bytes, doc frequency) of a field's terms starting with prefix, in term order."""

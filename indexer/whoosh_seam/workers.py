@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import multiprocessing
 import os
 import queue
 import signal
@@ -14,6 +15,7 @@ from pickle import dump
 from typing import Any
 
 from whoosh import multiproc as whoosh_multiproc
+from whoosh.reading import SegmentReader
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
@@ -65,6 +67,35 @@ class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
         self.resultqueue.put((None, fieldnames, segment), timeout=5)
 
 
+class _MergeTask(multiprocessing.Process):
+    """A process merging segments into a new one (BulkWriter.add_reader, then its flush) while
+    the workers index: it hands back the segment and each merged one's new numbers."""
+
+    def __init__(self, storage: Any, indexname: str, segments: list[Any], kwargs: Any) -> None:
+        super().__init__()
+        self.storage = storage
+        self.indexname = indexname
+        self.segments = segments  # as they were when the writer opened (their deletions then)
+        self.kwargs = kwargs
+        self.resultqueue: Any = multiprocessing.Queue()
+        self.parent_pid = os.getpid()
+
+    def run(self) -> None:
+        _die_with_parent(self.parent_pid)
+        gc.disable()
+        ix = self.storage.open_index(self.indexname)
+        writer = BulkWriter(ix, _lk=False, **self.kwargs)
+        for segment in self.segments:
+            reader = SegmentReader(self.storage, writer.schema, segment)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        numbers = [m.numbers for m in writer.merged]
+        segment = writer._finalize_segment()
+        self.resultqueue.put((segment, numbers), timeout=60)
+
+
 class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     """Whoosh's MpWriter (one segment per worker process) with BulkWriter in the workers.
 
@@ -72,17 +103,34 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     with IndexWriteFailed instead of committing without its documents, a full job queue is
     never waited on for ever, and cancel() ends the workers.
 
-    The parent merges the small segments at commit (Whoosh's merge policy) into a segment of
-    its own, streamed as BulkWriter's flush does, while the workers write theirs. Whoosh's own
-    merge asserts every value is bytes and fails on the empty values of this index's Existence
-    fields (ids, keys).
+    A tier's merge (merging.tier_group, decided when the writer opens) runs from the start in
+    a process of its own (start_merge, _MergeTask) beside the workers' indexing: at commit it
+    ran alone on one core while the other idled. Deletions this writer makes meanwhile in the
+    merged segments are carried over at commit through the documents' new numbers. Other
+    merges (MERGE_SMALL) happen at commit in the parent, into a segment of its own streamed as
+    BulkWriter's flush does, while the workers write theirs. Whoosh's own merge asserts every
+    value is bytes and fails on the empty values of this index's Existence fields (ids, keys).
     """
+
+    segments: list[Any]  # the index's segments when the writer opened (Whoosh's)
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = BulkPool()
         self.pool.schema = self.schema
         self.merged: list[Any] = []  # segments merged at flush (BulkWriter.add_postings_to_pool)
+        self.early: list[Any] = []  # this writer's segments the merge task merges
+        self.early_deleted: list[set[int]] = []  # their deletions when it started
+        self.merge_task: _MergeTask | None = None
+
+    def start_merge(self, segments: list[Any]) -> None:
+        """Merge `segments` (of this writer's) in a process of their own from now on, while the
+        documents are indexed; deletions made later are carried over at commit."""
+        ids = {s.segment_id() for s in segments}
+        self.early = [s for s in self.segments if s.segment_id() in ids]
+        self.early_deleted = [set(s.deleted_docs()) for s in self.early]
+        self.merge_task = _MergeTask(self.storage, self.indexname, self.early, self.subargs)
+        self.merge_task.start()
 
     add_postings_to_pool = BulkWriter.add_postings_to_pool
     _flush_segment = BulkWriter._flush_segment
@@ -135,7 +183,13 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
             self._enqueue()
         for _ in self.tasks:
             self._put_job(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        segments: list[Any] = self.segments
+        early = {s.segment_id() for s in self.early}
+        self.segments = [s for s in segments if s.segment_id() not in early]
+        try:  # the merge policy, on the segments the merge task does not merge
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
+        finally:
+            self.segments = segments
         # The merge streams the merged segments' lists into this process's segment at its
         # flush: done now, while the workers write theirs (listed after them, as Whoosh does).
         own = self._finalize_segment() if self._added else None
@@ -156,6 +210,8 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
             task.join()
         self._check_workers()
         finalsegments += [segment for _, _, segment in results]
+        if self.merge_task is not None:
+            finalsegments.append(self._merged_early())
         if own is not None:
             finalsegments.append(own)
         else:
@@ -163,9 +219,45 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
         self._commit_toc(finalsegments)
         self._finish()
 
+    def _merged_early(self) -> Any:
+        """The merge task's segment, with the deletions made in its segments since it started
+        (renumbered); IndexWriteFailed when it died."""
+        task = self.merge_task
+        assert task is not None
+        while True:
+            try:
+                segment, numbers = task.resultqueue.get(timeout=QUEUE_POLL)
+                break
+            except queue.Empty:
+                if task.exitcode is None:
+                    continue
+                if task.exitcode != 0:
+                    code = task.exitcode
+                    how = f"signal {-code}" if code < 0 else f"exit code {code}"
+                    msg = f"the merging process (pid {task.pid}) died ({how})"
+                    raise IndexWriteFailed(msg) from None
+                try:  # a segment put just before the process exited
+                    segment, numbers = task.resultqueue.get(timeout=QUEUE_POLL)
+                    break
+                except queue.Empty:
+                    raise IndexWriteFailed(
+                        "the merging process ended without handing its segment"
+                    ) from None
+        task.join()
+        for old, before, new in zip(self.early, self.early_deleted, numbers, strict=True):
+            for doc in sorted(set(old.deleted_docs()) - before):
+                if new[doc] >= 0:
+                    segment.delete_document(int(new[doc]))
+        return segment
+
     def cancel(self) -> None:
-        """Stop the workers (they may be waiting on the job queue), then drop the segment."""
+        """Stop the workers (they may be waiting on the job queue) and the merge task, then drop
+        the segment."""
         try:
+            if self.merge_task is not None:
+                if self.merge_task.is_alive():
+                    self.merge_task.kill()
+                self.merge_task.join()
             for task in self.tasks:
                 if task.is_alive():
                     task.kill()

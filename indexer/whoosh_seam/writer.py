@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -177,6 +179,16 @@ def _same(term: bytes) -> bytes:
 
 def _length_bytes(pdr: Any, fieldname: str, doccount: int) -> np.ndarray:
     """The length byte of `fieldname` in each document, as Whoosh's length column holds it."""
+    reader = pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if reader is None:
+        return np.zeros(doccount, dtype=np.uint8)
+    if isinstance(reader, NumericColumn.Reader) and reader._fixedlen == 1 and not reader._default:
+        # The column's bytes at once (a Python call per document, before): the first _count
+        # documents', the others the default 0.
+        out = np.zeros(doccount, dtype=np.uint8)
+        n = min(reader._count, doccount)
+        out[:n] = np.frombuffer(reader._dbfile.get(reader._basepos, n), dtype=np.uint8)
+        return out
     # None (length byte 0) and 0 (no length column) both mean byte 0.
     lengths = np.fromiter(
         (pdr.doc_field_length(d, fieldname) or 0 for d in range(doccount)), np.int64, doccount
@@ -217,6 +229,15 @@ class WritableIndex:
             from indexer.whoosh_seam.workers import BulkMpWriter  # it builds on BulkWriter
 
             writer: Any = BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
+            # A tier's merge starts now, in a process of its own, beside the indexing: at
+            # commit it would run alone on one core (bench/SCALE.md §12).
+            early = merging.tier_group(writer.segments, self.merge_tier)
+            if early:
+                try:
+                    writer.start_merge(early)
+                except BaseException:
+                    writer.cancel()
+                    raise
         else:
             writer = BulkWriter(self._ix, **kwargs)
         n = 0
@@ -233,7 +254,13 @@ class WritableIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(mergetype=merging.tiered(self.merge_tier))
+            try:
+                writer.commit(mergetype=merging.tiered(self.merge_tier))
+            except BaseException:
+                # A process that died (IndexWriteFailed): the writer's files and lock go too.
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                raise
         return n
 
     def close(self) -> None:

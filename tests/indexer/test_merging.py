@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import signal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from whoosh.query import Or, Term
 from whoosh.scoring import TF_IDF
 
 from indexer.document import Article
-from indexer.errors import ConfigError
+from indexer.errors import ConfigError, IndexWriteFailed
 from indexer.mapping import index_document
 from indexer.store import CHUNK
-from indexer.whoosh_seam import IndexView, merging, sidefile, writer
+from indexer.whoosh_seam import IndexView, merging, sidefile, tablescan, writer
 from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.merging import TIER, tier_size
 from indexer.whoosh_seam.sidefile import SIDE_EXT
@@ -300,3 +304,112 @@ def test_a_streamed_merge_writes_what_one_segment_of_the_survivors_holds(
     merged, written = _parts(folder), _parts(one)
     assert len(merged[SIDE_EXT]) > 10_000
     assert merged == written
+
+
+def _early_merge_index(folder: Path, objs: list[dict[str, Any]]) -> WritableIndex:
+    """Two commits of 40 in two processes under a tier of 60: the third merges them (80 ≥ 60)."""
+    folder.mkdir()
+    index = WritableIndex(folder, create=True, merge_tier=60)
+    docs = _docs(objs[:80])
+    index.write(docs[0:40], procs=2)
+    index.write(docs[40:80], procs=2)
+    return index
+
+
+def test_a_tier_merges_in_a_process_of_its_own_and_keeps_the_deletions_made_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Two processes: the tier's merge starts when the writer opens, in a process of its own,
+    while the commit replaces (update_document) and deletes articles of the merged segments:
+    those deletions are carried over to the merged segment, renumbered (80 documents, 75 live:
+    a merge at commit would have dropped them); the index holds what one bulk write of the
+    survivors holds."""
+    objs = _objs(copies=2)
+    ids = [o["id"] for o in objs]
+    folder = tmp_path / "ix"
+    index = _early_merge_index(folder, objs)
+    try:
+        changed = [dict(objs[k], body=objs[k]["body"][:400] + " đã sửa") for k in (2, 45, 79)]
+        gone = {ids[0], ids[41]}
+        index.write(_docs(changed + objs[80:117]), delete_ids=sorted(gone), procs=2)
+        sizes = sorted(_sizes(folder))
+    finally:
+        index.close()
+    assert sizes == [(40, 40), (80, 75)]
+    by_id = {o["id"]: o for o in objs[:117] if o["id"] not in gone} | {c["id"]: c for c in changed}
+    one = tmp_path / "one"
+    one.mkdir()
+    single = WritableIndex(one, create=True, merge_tier=0)
+    try:
+        single.write(_docs(list(by_id.values())))
+    finally:
+        single.close()
+    expected, got = _index_by_id(one), _index_by_id(folder)
+    assert len(expected[0]) > 5_000
+    assert got == expected
+    assert sorted(_stored(folder), key=lambda f: f["id"]) == sorted(
+        _stored(one), key=lambda f: f["id"]
+    )
+
+
+def test_a_merging_process_killed_mid_merge_fails_the_write_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tier's merging process SIGKILLed once it has copied the stored fields and starts
+    on the lists: the write fails (IndexWriteFailed), the index is what it was, and the next
+    write merges."""
+    objs = _objs(copies=2)
+    folder = tmp_path / "ix"
+    index = _early_merge_index(folder, objs)
+    try:
+        before = _index_by_id(folder)
+
+        def killed(*args: Any, **kwargs: Any) -> None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        with monkeypatch.context() as mp:
+            mp.setattr(merging.MergedSegment, "__init__", killed)
+            with pytest.raises(IndexWriteFailed, match=r"merging process .* died .*signal 9"):
+                index.write(_docs(objs[80:90]), procs=2)
+        assert sorted(_sizes(folder)) == [(40, 40), (40, 40)]
+        assert _index_by_id(folder) == before
+        index.write(_docs(objs[80:90]), procs=2)
+        assert sorted(_sizes(folder)) == [(10, 10), (80, 80)]
+    finally:
+        index.close()
+
+
+def test_inlined_lists_are_parsed_in_bulk_or_left_to_pickle() -> None:
+    """tablescan reads whoosh3's inlined pickles (ids of 1, 2 and 4 bytes, tuples of 1 to 4
+    postings, values or none) with NumPy; any other layout (a list, another protocol, more
+    postings) is marked unparsed and pickle.loads reads it."""
+    lists = [
+        ((5,), (1.0,), (b"\0\0\0\1",)),
+        ((300, 70000), (2.0, 1.5), ()),
+        ((1, 2, 3), (1.0, 1.0, 3.0), (b"\0\0\0\1", b"\0\0\0\1", b"\0\0\0\3")),
+        ((0, 255, 256, 2**31 - 1), (1.0, 2.0, 3.0, 4.0), ()),
+    ]
+    odd = [
+        pickle.dumps(([7], (1.0,), ()), 2),
+        pickle.dumps(((7, 8), (1.0, 2.0), ()), 4),
+        pickle.dumps(((1, 2, 3, 4, 5), (1.0,) * 5, ()), 2),
+        pickle.dumps(((9,), (1,), ()), 2),
+    ]
+    raw = [pickle.dumps(x, 2) for x in lists] + odd
+    df = [1, 2, 3, 4, 1, 2, 5, 1]
+    heads = np.zeros(len(raw), dtype=tablescan.HEAD)
+    heads["inlined"], heads["df"] = 1, df
+    tails = np.cumsum([0] + [len(r) for r in raw])
+    entries = tablescan.Entries(
+        [b"t%d" % i for i in range(len(raw))], heads, b"".join(raw), tails[:-1], np.diff(tails)
+    )
+    parsed, ids, weights = tablescan.inlined(entries, np.arange(len(raw)))
+    assert parsed.tolist() == [True] * 4 + [False] * 4
+    for i, (list_ids, list_weights, _) in enumerate(lists):
+        assert ids[i, : df[i]].tolist() == list(list_ids)
+        assert weights[i, : df[i]].tolist() == list(list_weights)
+        assert not ids[i, df[i] :].any()
+    for i in range(4, len(raw)):
+        got_ids, got_weights = tablescan.inlined_list(entries, i)
+        assert got_ids.tolist() == list(pickle.loads(raw[i])[0])
+        assert got_weights.tolist() == [float(w) for w in pickle.loads(raw[i])[1]]
