@@ -73,6 +73,14 @@ class ArticleDB:
         rows = self.conn.execute(f"SELECT id, doc FROM articles WHERE id IN ({marks})", ids)
         return {i: decode_article(doc) for i, doc in rows}
 
+    def known(self, ids: list[str]) -> set[str]:
+        """Which of the ids the store holds, in any state (an indexed article always is)."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", ids)
+        return {i for (i,) in rows}
+
     def put_many(self, articles: Iterable[Article]) -> int:
         rows = [
             (a.id, encode_article(a), a.site, a.category, a.doc_type, a.published, PENDING_INDEX)

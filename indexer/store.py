@@ -174,7 +174,9 @@ class Store:
         try:
             while chunks.more():
                 ids: list[str] = []
-                index.write(self._stored_documents(chunks.chunk(), ids), (), procs)
+                new: set[str] = set()
+                docs = self._stored_documents(chunks.chunk(), ids, new)
+                index.write(docs, (), procs, new_ids=new)
                 self.db.settle(ids, [])
                 stored += len(ids)
                 log.info("stored and indexed %d articles", stored)
@@ -182,11 +184,18 @@ class Store:
             index.close()
         return stored
 
-    def _stored_documents(self, articles: Iterable[Article], ids: list[str]) -> Iterator[Any]:
+    def _stored_documents(
+        self, articles: Iterable[Article], ids: list[str], new: set[str]
+    ) -> Iterator[Any]:
         """The index documents of articles, each batch stored (pending) before it is handed
-        on; `ids` collects the ids stored."""
+        on; `ids` collects the ids stored, `new` those the store never held before."""
         source = iter(articles)
         while batch := list(islice(source, BATCH)):
+            # An id the store never held is in no segment (an indexed article always is in the
+            # store): the writer adds its document without update_document's delete by id, a
+            # searcher over every segment per document (~0.5 ms at 450,000 articles).
+            known = self.db.known([a.id for a in batch])
+            new.update(a.id for a in batch if a.id not in known)
             self.db.put_many(batch)
             ids.extend(a.id for a in batch)
             for article in batch:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -217,11 +217,17 @@ class WritableIndex:
         return int(self._ix.doc_count_all())
 
     def write(
-        self, docs: Iterable[dict[str, Any]], delete_ids: Iterable[str] = (), procs: int = 1
+        self,
+        docs: Iterable[dict[str, Any]],
+        delete_ids: Iterable[str] = (),
+        procs: int = 1,
+        new_ids: Container[str] = (),
     ) -> int:
         """Delete documents by id, add or replace documents (same id), commit; all or nothing.
 
-        procs > 1 writes the new documents in that many processes (a segment each).
+        procs > 1 writes the new documents in that many processes (a segment each). A document
+        whose id is in `new_ids` (looked up when it comes) is in no segment, the caller vouches:
+        it is added without deleting by id first.
         """
         fresh = self.doc_count() == 0
         kwargs: dict[str, Any] = {"limitmb": POOL_MB, "codec": InliningCodec(INLINE_LIMIT)}
@@ -246,7 +252,8 @@ class WritableIndex:
                 for article_id in delete_ids:
                     writer.delete_by_term("id", article_id)
                 for doc in docs:
-                    if fresh:  # nothing to replace: skip update_document's delete by id
+                    # Nothing to replace (an empty index, an id new to it): no delete by id.
+                    if fresh or doc["id"] in new_ids:
                         writer.add_document(**doc)
                     else:
                         writer.update_document(**doc)
