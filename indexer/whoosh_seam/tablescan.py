@@ -20,23 +20,13 @@ import numpy as np
 
 from indexer.errors import IndexFormatError
 from indexer.whoosh_seam.files import Part
+from indexer.whoosh_seam.termfile import TERMINFO_DTYPE
 from indexer.whoosh_seam.terms import TermTable
 
 WINDOW = 1 << 15  # entries read at a time
 SPAN = 1 << 20  # bytes of posting lists read at a time (ReadAhead)
 MAX_INLINED = 4  # the longest inlined list the parser reads (termfile.INLINE_LIMIT)
-HEAD = np.dtype(
-    [
-        ("inlined", "u1"),
-        ("weight", ">f4"),
-        ("df", ">u4"),
-        ("minlen", "u1"),
-        ("maxlen", "u1"),
-        ("maxweight", ">f4"),
-        ("first", ">u4"),
-        ("last", ">u4"),
-    ]
-)  # whoosh3 W3TermInfo, packed: 23 bytes
+HEAD = TERMINFO_DTYPE  # whoosh3 W3TermInfo, packed: 23 bytes
 _LENGTHS = 8  # key length and value length (!ii) before each entry
 _KEY_PREFIX = 2  # the field's number before the term in each key
 _WIDTH = np.zeros(256, dtype=np.int64)

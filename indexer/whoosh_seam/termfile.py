@@ -115,7 +115,7 @@ def _inline_infos(postings: SortedPostings, lengths: np.ndarray | None) -> list[
     starts, docs, weights = postings.starts, postings.docs, postings.weights
     n = len(postings.terms)
     head = starts[:-1]
-    info = np.zeros(n, dtype=_TERMINFO_DTYPE)
+    info = np.zeros(n, dtype=TERMINFO_DTYPE)
     info["inlined"] = 1
     if _whole(weights):  # every order of summing is exact
         info["weight"] = np.add.reduceat(weights.astype(np.float64), head)
@@ -330,7 +330,7 @@ _BININT1 = [b"K" + bytes((i,)) for i in range(256)]
 _TUPLE_N = {1: b"\x85", 2: b"\x86", 3: b"\x87"}
 
 
-_TERMINFO_DTYPE = np.dtype(
+TERMINFO_DTYPE = np.dtype(
     [
         ("inlined", "u1"),
         ("weight", ">f4"),
@@ -341,4 +341,4 @@ _TERMINFO_DTYPE = np.dtype(
         ("first", ">u4"),
         ("last", ">u4"),
     ]
-)  # _TERMINFO "!BfIBBfII", packed
+)  # _TERMINFO "!BfIBBfII", packed: 23 bytes (tablescan.py reads them with it too)
