@@ -69,14 +69,16 @@ class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
 
 class _MergeTask(multiprocessing.Process):
     """A process merging segments into a new one (BulkWriter.add_reader, then its flush) while
-    the workers index: it hands back the segment and each merged one's new numbers."""
+    the workers index: it reports the new segment's id when it starts (its files must outlive
+    the commits made meanwhile), then hands back the segment and each merged one's new numbers."""
 
     def __init__(self, storage: Any, indexname: str, segments: list[Any], kwargs: Any) -> None:
         super().__init__()
         self.storage = storage
         self.indexname = indexname
-        self.segments = segments  # as they were when the writer opened (their deletions then)
+        self.segments = segments  # as they were when the merge started (their deletions then)
         self.kwargs = kwargs
+        self.started: Any = multiprocessing.Queue()
         self.resultqueue: Any = multiprocessing.Queue()
         self.parent_pid = os.getpid()
 
@@ -85,6 +87,7 @@ class _MergeTask(multiprocessing.Process):
         gc.disable()
         ix = self.storage.open_index(self.indexname)
         writer = BulkWriter(ix, _lk=False, **self.kwargs)
+        self.started.put(writer.newsegment.segment_id(), timeout=60)
         for segment in self.segments:
             reader = SegmentReader(self.storage, writer.schema, segment)
             try:
@@ -96,6 +99,81 @@ class _MergeTask(multiprocessing.Process):
         self.resultqueue.put((segment, numbers), timeout=60)
 
 
+class BackgroundMerge:
+    """A tier's merge in a process of its own (_MergeTask), started when a multi-process writer
+    opens, beside the indexing; collected by the first commit that finds it done, this
+    writer's or a later one's (WritableIndex._policy), or waited for when the index closes.
+    At 450,000 articles a tier's merge (~260 CPU s) outlasts a chunk's indexing (~90 s):
+    collected at the commit of the chunk it started with, it ran on alone on one core while
+    the other idled (bench/SCALE.md §13).
+
+    Until it is collected its segments stay in the index as they are; deletions made in them
+    meanwhile (re-imported articles) are carried over to the merged segment through each
+    document's new number. Its files carry the merged segment's id, which the commits made
+    meanwhile must not clean away (BulkWriter.keep_ids).
+    """
+
+    def __init__(self, ix: Any, segments: list[Any], kwargs: Any) -> None:
+        self.order = [s.segment_id() for s in segments]
+        self.ids = set(self.order)
+        self.documents = sum(s.doc_count_all() for s in segments)
+        self.deleted = {s.segment_id(): set(s.deleted_docs()) for s in segments}
+        self.task = _MergeTask(ix.storage, ix.indexname, segments, kwargs)
+        self.task.start()
+        self._segment_id: str | None = None
+
+    def segment_id(self) -> str:
+        """The merged segment's id (its files, being written)."""
+        if self._segment_id is None:
+            self._segment_id = self._get(self.task.started, True, "segment id")
+        return self._segment_id
+
+    def result(self, wait: bool) -> tuple[Any, list[Any]] | None:
+        """(segment, new numbers of each merged segment's documents), or None while it runs
+        and `wait` is false; IndexWriteFailed when the process died or ended without it."""
+        got: tuple[Any, list[Any]] | None = self._get(self.task.resultqueue, wait, "segment")
+        if got is not None:
+            self.task.join()
+        return got
+
+    def _get(self, q: Any, wait: bool, what: str) -> Any:
+        task = self.task
+        while True:
+            try:
+                return q.get(timeout=QUEUE_POLL) if wait else q.get_nowait()
+            except queue.Empty:
+                if task.exitcode is None:
+                    if wait:
+                        continue
+                    return None
+                if task.exitcode != 0:
+                    code = task.exitcode
+                    how = f"signal {-code}" if code < 0 else f"exit code {code}"
+                    msg = f"the merging process (pid {task.pid}) died ({how})"
+                    raise IndexWriteFailed(msg) from None
+                try:  # put just before the process exited
+                    return q.get(timeout=QUEUE_POLL)
+                except queue.Empty:
+                    raise IndexWriteFailed(
+                        f"the merging process ended without handing its {what}"
+                    ) from None
+
+    def merged(self, segment: Any, numbers: list[Any], current: dict[str, Any]) -> Any:
+        """The merged segment with the deletions made in its sources since the merge started
+        (`current`: the committing writer's segments by id), renumbered."""
+        for sid, new in zip(self.order, numbers, strict=True):
+            for doc in sorted(set(current[sid].deleted_docs()) - self.deleted[sid]):
+                if new[doc] >= 0:
+                    segment.delete_document(int(new[doc]))
+        return segment
+
+    def kill(self) -> None:
+        """End the merging process (a failed write; the index closed without waiting)."""
+        if self.task.is_alive():
+            self.task.kill()
+        self.task.join()
+
+
 class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     """Whoosh's MpWriter (one segment per worker process) with BulkWriter in the workers.
 
@@ -103,13 +181,11 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
     with IndexWriteFailed instead of committing without its documents, a full job queue is
     never waited on for ever, and cancel() ends the workers.
 
-    A tier's merge (merging.tier_group, decided when the writer opens) runs from the start in
-    a process of its own (start_merge, _MergeTask) beside the workers' indexing: at commit it
-    ran alone on one core while the other idled. Deletions this writer makes meanwhile in the
-    merged segments are carried over at commit through the documents' new numbers. Other
-    merges (MERGE_SMALL) happen at commit in the parent, into a segment of its own streamed as
-    BulkWriter's flush does, while the workers write theirs. Whoosh's own merge asserts every
-    value is bytes and fails on the empty values of this index's Existence fields (ids, keys).
+    A tier's merge runs in a process of its own (BackgroundMerge, started by WritableIndex
+    when the writer opens). Other merges (MERGE_SMALL, or a tier's when none was started)
+    happen at commit in the parent, into a segment of its own streamed as BulkWriter's flush
+    does, while the workers write theirs. Whoosh's own merge asserts every value is bytes and
+    fails on the empty values of this index's Existence fields (ids, keys).
     """
 
     segments: list[Any]  # the index's segments when the writer opened (Whoosh's)
@@ -119,21 +195,11 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
         self.pool = BulkPool()
         self.pool.schema = self.schema
         self.merged: list[Any] = []  # segments merged at flush (BulkWriter.add_postings_to_pool)
-        self.early: list[Any] = []  # this writer's segments the merge task merges
-        self.early_deleted: list[set[int]] = []  # their deletions when it started
-        self.merge_task: _MergeTask | None = None
-
-    def start_merge(self, segments: list[Any]) -> None:
-        """Merge `segments` (of this writer's) in a process of their own from now on, while the
-        documents are indexed; deletions made later are carried over at commit."""
-        ids = {s.segment_id() for s in segments}
-        self.early = [s for s in self.segments if s.segment_id() in ids]
-        self.early_deleted = [set(s.deleted_docs()) for s in self.early]
-        self.merge_task = _MergeTask(self.storage, self.indexname, self.early, self.subargs)
-        self.merge_task.start()
+        self.keep_ids: set[str] = set()  # segments being written elsewhere (BulkWriter's)
 
     add_postings_to_pool = BulkWriter.add_postings_to_pool
     _flush_segment = BulkWriter._flush_segment
+    _commit_toc = BulkWriter._commit_toc
 
     def _new_task(self) -> Any:
         task = _BulkSubWriterTask(
@@ -183,13 +249,7 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
             self._enqueue()
         for _ in self.tasks:
             self._put_job(None)
-        segments: list[Any] = self.segments
-        early = {s.segment_id() for s in self.early}
-        self.segments = [s for s in segments if s.segment_id() not in early]
-        try:  # the merge policy, on the segments the merge task does not merge
-            finalsegments = self._merge_segments(mergetype, optimize, merge)
-        finally:
-            self.segments = segments
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
         # The merge streams the merged segments' lists into this process's segment at its
         # flush: done now, while the workers write theirs (listed after them, as Whoosh does).
         own = self._finalize_segment() if self._added else None
@@ -210,8 +270,6 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
             task.join()
         self._check_workers()
         finalsegments += [segment for _, _, segment in results]
-        if self.merge_task is not None:
-            finalsegments.append(self._merged_early())
         if own is not None:
             finalsegments.append(own)
         else:
@@ -219,45 +277,9 @@ class BulkMpWriter(whoosh_multiproc.MpWriter):  # type: ignore[misc]
         self._commit_toc(finalsegments)
         self._finish()
 
-    def _merged_early(self) -> Any:
-        """The merge task's segment, with the deletions made in its segments since it started
-        (renumbered); IndexWriteFailed when it died."""
-        task = self.merge_task
-        assert task is not None
-        while True:
-            try:
-                segment, numbers = task.resultqueue.get(timeout=QUEUE_POLL)
-                break
-            except queue.Empty:
-                if task.exitcode is None:
-                    continue
-                if task.exitcode != 0:
-                    code = task.exitcode
-                    how = f"signal {-code}" if code < 0 else f"exit code {code}"
-                    msg = f"the merging process (pid {task.pid}) died ({how})"
-                    raise IndexWriteFailed(msg) from None
-                try:  # a segment put just before the process exited
-                    segment, numbers = task.resultqueue.get(timeout=QUEUE_POLL)
-                    break
-                except queue.Empty:
-                    raise IndexWriteFailed(
-                        "the merging process ended without handing its segment"
-                    ) from None
-        task.join()
-        for old, before, new in zip(self.early, self.early_deleted, numbers, strict=True):
-            for doc in sorted(set(old.deleted_docs()) - before):
-                if new[doc] >= 0:
-                    segment.delete_document(int(new[doc]))
-        return segment
-
     def cancel(self) -> None:
-        """Stop the workers (they may be waiting on the job queue) and the merge task, then drop
-        the segment."""
+        """Stop the workers (they may be waiting on the job queue), then drop the segment."""
         try:
-            if self.merge_task is not None:
-                if self.merge_task.is_alive():
-                    self.merge_task.kill()
-                self.merge_task.join()
             for task in self.tasks:
                 if task.is_alive():
                     task.kill()

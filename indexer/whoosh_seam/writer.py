@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from collections.abc import Container, Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from indexer.errors import IndexWriteFailed
 from indexer.whoosh_seam import merging
 from indexer.whoosh_seam.codec import InliningCodec
 from indexer.whoosh_seam.pool import BulkPool, counted, counts_of
@@ -33,6 +35,8 @@ from indexer.whoosh_seam.tablefile import write_hashes
 from indexer.whoosh_seam.termfile import INLINE_LIMIT, write_terms
 
 POOL_MB = 256
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -60,6 +64,17 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
         self.pool = BulkPool()
         self.pool.schema = self.schema
         self.merged: list[merging.Merged] = []  # segments merged at flush (add_reader)
+        self.keep_ids: set[str] = set()  # segments being written elsewhere (BackgroundMerge)
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        """SegmentWriter._commit_toc, keeping the files of the segments in `keep_ids`: Whoosh
+        deletes every segment file the new table of contents does not name, and a merge in a
+        process of its own is writing one."""
+        from whoosh.index import TOC, clean_files
+
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        kept = [_Named(sid) for sid in sorted(self.keep_ids)]
+        clean_files(self.storage, self.indexname, self.generation, [*segments, *kept])
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document with a document's terms handed to the pool per field."""
@@ -173,6 +188,16 @@ class BulkWriter(SegmentWriter):  # type: ignore[misc]
             pdr.close()
 
 
+class _Named:
+    """A segment as clean_files sees it: an id."""
+
+    def __init__(self, segment_id: str) -> None:
+        self._id = segment_id
+
+    def segment_id(self) -> str:
+        return self._id
+
+
 def _same(term: bytes) -> bytes:
     return term
 
@@ -203,7 +228,12 @@ _LONGEST = 106374  # whoosh.util.numeric.length_to_byte: this and longer → 255
 
 
 class WritableIndex:
-    """An index folder opened for writing (the caller holds the data directory's write lock)."""
+    """An index folder opened for writing (the caller holds the data directory's write lock).
+
+    A tier's merge runs in a process of its own from the multi-process write that finds a
+    tier's worth of small segments (workers.BackgroundMerge) and may span several writes: each
+    commit collects the merges it finds done, close() waits for the others and commits them.
+    """
 
     def __init__(self, folder: Path, create: bool = False, merge_tier: int | None = None) -> None:
         self.folder = folder
@@ -211,6 +241,7 @@ class WritableIndex:
         # Whoosh's MERGE_SMALL alone).
         self.merge_tier = merging.tier_size() if merge_tier is None else merge_tier
         self._ix = create_index(folder) if create else open_index(folder, readonly=False)
+        self._merges: list[Any] = []  # workers.BackgroundMerge, oldest first
 
     def doc_count(self) -> int:
         """Documents in the index, deleted ones not yet merged away included."""
@@ -227,20 +258,23 @@ class WritableIndex:
 
         procs > 1 writes the new documents in that many processes (a segment each). A document
         whose id is in `new_ids` (looked up when it comes) is in no segment, the caller vouches:
-        it is added without deleting by id first.
+        it is added without deleting by id first. A write that fails also ends the merges
+        running in the background (their segments stay as they were; a later write merges).
         """
         fresh = self.doc_count() == 0
-        kwargs: dict[str, Any] = {"limitmb": POOL_MB, "codec": InliningCodec(INLINE_LIMIT)}
+        kwargs = self._writer_args()
         if procs > 1:
-            from indexer.whoosh_seam.workers import BulkMpWriter  # it builds on BulkWriter
+            from indexer.whoosh_seam.workers import BackgroundMerge, BulkMpWriter
 
             writer: Any = BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
             # A tier's merge starts now, in a process of its own, beside the indexing: at
-            # commit it would run alone on one core (bench/SCALE.md §12).
-            early = merging.tier_group(writer.segments, self.merge_tier)
+            # commit it would run alone on one core (bench/SCALE.md §12, §13).
+            busy = self._merging()
+            idle = [s for s in writer.segments if s.segment_id() not in busy]
+            early = merging.tier_group(idle, self.merge_tier)
             if early:
                 try:
-                    writer.start_merge(early)
+                    self._merges.append(BackgroundMerge(self._ix, early, writer.subargs))
                 except BaseException:
                     writer.cancel()
                     raise
@@ -260,15 +294,88 @@ class WritableIndex:
                     n += 1
             except BaseException:
                 writer.cancel()
+                self._end_merges()
                 raise
             try:
-                writer.commit(mergetype=merging.tiered(self.merge_tier))
+                writer.commit(mergetype=self._policy(wait=False))
             except BaseException:
                 # A process that died (IndexWriteFailed): the writer's files and lock go too.
                 with contextlib.suppress(Exception):
                     writer.cancel()
+                self._end_merges()
                 raise
         return n
 
+    def _writer_args(self) -> dict[str, Any]:
+        return {"limitmb": POOL_MB, "codec": InliningCodec(INLINE_LIMIT)}
+
+    def _merging(self) -> set[str]:
+        """Ids of the segments the background merges are merging."""
+        return {sid for m in self._merges for sid in m.ids}
+
+    def _policy(self, wait: bool) -> Any:
+        """The merge policy of a commit (Whoosh's `mergetype`): merging.tiered on the segments
+        no background merge holds; each background merge done (or, with `wait`, every one)
+        replaces its segments by the merged one. A merge that failed is logged and dropped:
+        its segments stay as they are and a later write merges them."""
+        tiered = merging.tiered(self.merge_tier)
+
+        def policy(writer: Any, segments: list[Any]) -> list[Any]:
+            busy = self._merging()
+            out = tiered(writer, [s for s in segments if s.segment_id() not in busy])
+            current = {s.segment_id(): s for s in segments}
+            for merge in list(self._merges):
+                sources = [current[sid] for sid in merge.order if sid in current]
+                try:
+                    done = merge.result(wait)
+                    if done is None:  # running: its segments stay, its files too
+                        writer.keep_ids.add(merge.segment_id())
+                except IndexWriteFailed as exc:
+                    log.error(
+                        "%s: its %d segments (%d documents) stay as they are, all searchable; "
+                        "a later write merges them",
+                        exc.what,
+                        len(merge.order),
+                        merge.documents,
+                    )
+                    self._merges.remove(merge)
+                    out += sources
+                    continue
+                if done is None:
+                    out += sources
+                    continue
+                self._merges.remove(merge)
+                if len(sources) == len(merge.order):
+                    out.append(merge.merged(*done, current))
+                else:  # never: only this index's writers commit, and none merges them
+                    log.error("segments merged in the background left the index meanwhile")
+                    out += sources
+            return out
+
+        return policy
+
+    def _end_merges(self) -> None:
+        for merge in self._merges:
+            merge.kill()
+        self._merges = []
+
     def close(self) -> None:
-        self._ix.close()
+        """Wait for the background merges and commit their segments, then close."""
+        try:
+            if self._merges:
+                running = [m for m in self._merges if m.task.is_alive()]
+                if running:
+                    log.info(
+                        "waiting for the merge of %d documents into one segment",
+                        sum(m.documents for m in running),
+                    )
+                writer = BulkWriter(self._ix, **self._writer_args())
+                try:
+                    writer.commit(mergetype=self._policy(wait=True))
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        writer.cancel()
+                    raise
+        finally:
+            self._end_merges()
+            self._ix.close()

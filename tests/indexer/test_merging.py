@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from whoosh.query import Or, Term
 from whoosh.scoring import TF_IDF
 
 from indexer.document import Article
-from indexer.errors import ConfigError, IndexWriteFailed
+from indexer.errors import ConfigError
 from indexer.mapping import index_document
 from indexer.store import CHUNK
 from indexer.whoosh_seam import IndexView, merging, sidefile, tablescan, writer
@@ -117,8 +119,8 @@ def test_a_first_import_by_chunks_ends_in_a_few_segments(tmp_path: Path) -> None
 
 
 def test_the_parent_merges_while_the_workers_write(tmp_path: Path) -> None:
-    """Two processes: the parent merges the small segments of earlier commits into its own
-    segment while the workers write theirs; the index holds what one bulk write holds."""
+    """Two processes: the small segments of earlier commits are merged beside the workers'
+    indexing; the index holds what one bulk write holds."""
     docs = _docs(_objs(copies=3))  # 213 documents: 3 commits of 71, each a segment per worker
     folder = tmp_path / "ix"
     folder.mkdir()
@@ -126,9 +128,9 @@ def test_the_parent_merges_while_the_workers_write(tmp_path: Path) -> None:
     try:
         for start in range(0, len(docs), 71):
             index.write(docs[start : start + 71], procs=2)
-        sizes = sorted(n for n, _ in _sizes(folder))
     finally:
         index.close()
+    sizes = sorted(n for n, _ in _sizes(folder))
     one = tmp_path / "one"
     one.mkdir()
     single = WritableIndex(one, create=True, merge_tier=100)
@@ -137,7 +139,7 @@ def test_the_parent_merges_while_the_workers_write(tmp_path: Path) -> None:
     finally:
         single.close()
     # A commit of 71 documents: workers take batches of 100, so one worker segment each;
-    # the third commit merges the first two (142 ≥ 100) beside its own new segment.
+    # the third write merges the first two (142 ≥ 100) beside its own new segment.
     assert sizes == [71, 142]
     assert _index_by_id(folder) == _index_by_id(one)
 
@@ -332,16 +334,19 @@ def test_a_tier_merges_in_a_process_of_its_own_and_keeps_the_deletions_made_mean
         changed = [dict(objs[k], body=objs[k]["body"][:400] + " đã sửa") for k in (2, 45, 79)]
         gone = {ids[0], ids[41]}
         index.write(_docs(changed + objs[80:117]), delete_ids=sorted(gone), procs=2)
-        sizes = sorted(_sizes(folder))
     finally:
         index.close()
-    assert sizes == [(40, 40), (80, 75)]
+    assert sorted(_sizes(folder)) == [(40, 40), (80, 75)]
     by_id = {o["id"]: o for o in objs[:117] if o["id"] not in gone} | {c["id"]: c for c in changed}
-    one = tmp_path / "one"
+    _assert_holds(tmp_path / "one", folder, list(by_id.values()))
+
+
+def _assert_holds(one: Path, folder: Path, objs: list[dict[str, Any]]) -> None:
+    """The index in `folder` holds what one bulk write of `objs` holds (postings, stored)."""
     one.mkdir()
     single = WritableIndex(one, create=True, merge_tier=0)
     try:
-        single.write(_docs(list(by_id.values())))
+        single.write(_docs(objs))
     finally:
         single.close()
     expected, got = _index_by_id(one), _index_by_id(folder)
@@ -352,31 +357,80 @@ def test_a_tier_merges_in_a_process_of_its_own_and_keeps_the_deletions_made_mean
     )
 
 
-def test_a_merging_process_killed_mid_merge_fails_the_write_and_loses_nothing(
+def _held_merge(gate: Path) -> Any:
+    """MergedSegment.__init__ that waits (in the merging process) until `gate` exists."""
+    original = merging.MergedSegment.__init__
+
+    def held(self: Any, *args: Any, **kwargs: Any) -> None:
+        while not gate.exists():
+            time.sleep(0.02)
+        original(self, *args, **kwargs)
+
+    return held
+
+
+def test_a_tier_merge_spans_later_writes_and_is_collected_when_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A tier's merge still running when its write commits: that commit and the next one keep
+    its segments (and the files it is writing: Whoosh cleans away every segment file its table
+    of contents does not name), the next write replaces and deletes articles in them, and no
+    second merge starts on them; close() waits for it and commits it with those deletions
+    carried over. The index holds what one bulk write of the survivors holds."""
+    objs = _objs(copies=2)
+    ids = [o["id"] for o in objs]
+    folder = tmp_path / "ix"
+    gate = tmp_path / "gate"
+    monkeypatch.setattr(merging.MergedSegment, "__init__", _held_merge(gate))
+    index = _early_merge_index(folder, objs)
+    try:
+        index.write(_docs(objs[80:100]), procs=2)  # starts the merge of the two 40s, held
+        (running,) = index._merges
+        assert sorted(_sizes(folder)) == [(20, 20), (40, 40), (40, 40)]
+        changed = [dict(objs[k], body=objs[k]["body"][:400] + " đã sửa") for k in (3, 50)]
+        index.write(_docs(changed + objs[100:110]), delete_ids=[ids[7]], procs=2)
+        assert index._merges == [running]  # not collected, no second merge of its segments
+        assert sorted(_sizes(folder)) == [(12, 12), (20, 20), (40, 38), (40, 39)]
+        files = [f for f in os.listdir(folder) if running.segment_id() in f]
+        assert files, "the merge's files were cleaned away by a commit"
+    finally:
+        gate.touch()
+        index.close()
+    assert sorted(_sizes(folder)) == [(12, 12), (20, 20), (80, 77)]
+    survivors = {o["id"]: o for o in objs[:110] if o["id"] != ids[7]}
+    survivors |= {c["id"]: c for c in changed}
+    _assert_holds(tmp_path / "one", folder, list(survivors.values()))
+
+
+def test_a_merging_process_killed_mid_merge_is_logged_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """The tier's merging process SIGKILLed once it has copied the stored fields and starts
-    on the lists: the write fails (IndexWriteFailed), the index is what it was, and the next
-    write merges."""
+    on the lists: the write's documents are committed, the merged segments stay as they were
+    (logged), and the next write merges them."""
     objs = _objs(copies=2)
     folder = tmp_path / "ix"
     index = _early_merge_index(folder, objs)
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with monkeypatch.context() as mp, caplog.at_level("ERROR", "indexer.whoosh_seam.writer"):
+        mp.setattr(merging.MergedSegment, "__init__", killed)
+        try:
+            index.write(_docs(objs[80:90]), procs=2)
+        finally:
+            index.close()
+    assert re.search(r"merging process .* died .*signal 9.* stay as they are", caplog.text)
+    assert sorted(_sizes(folder)) == [(10, 10), (40, 40), (40, 40)]
+    _assert_holds(tmp_path / "ninety", folder, objs[:90])
+    index = WritableIndex(folder, merge_tier=60)
     try:
-        before = _index_by_id(folder)
-
-        def killed(*args: Any, **kwargs: Any) -> None:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        with monkeypatch.context() as mp:
-            mp.setattr(merging.MergedSegment, "__init__", killed)
-            with pytest.raises(IndexWriteFailed, match=r"merging process .* died .*signal 9"):
-                index.write(_docs(objs[80:90]), procs=2)
-        assert sorted(_sizes(folder)) == [(40, 40), (40, 40)]
-        assert _index_by_id(folder) == before
-        index.write(_docs(objs[80:90]), procs=2)
-        assert sorted(_sizes(folder)) == [(10, 10), (80, 80)]
+        index.write(_docs(objs[90:95]), procs=2)
     finally:
         index.close()
+    assert sorted(_sizes(folder)) == [(5, 5), (90, 90)]
+    _assert_holds(tmp_path / "one", folder, objs[:95])
 
 
 def test_inlined_lists_are_parsed_in_bulk_or_left_to_pickle() -> None:
