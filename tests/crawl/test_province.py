@@ -99,12 +99,13 @@ def test_many_portals_in_one_run(province: Province, tmp_path: Path,
     for portal in [*province.portals.values(), province.slow]:
         assert max(r.in_flight for r in portal.requests) == 1
     assert busiest_moment(spans) >= 2
-    # The slow portal held nobody back: while its requests waited, the others were served, and
-    # several of them (distinct hosts served inside one 2-second answer: an exact count of
-    # requests in flight at one instant depends on the machine's load, this does not).
+    # The slow portal held nobody back: while each of its requests waited, others were in
+    # flight, and several hosts were served inside one 2-second answer (an exact count of
+    # requests in flight at one instant depends on the machine's load, this does not; nor
+    # does overlap: under load a 2-second window may pass with no other request whole in it).
     slow = per_site["slow"]
     others = [s for s in spans if s.site != "slow"]
-    assert all(any(o.start >= s.start and o.end <= s.end for o in others) for s in slow)
+    assert all(any(o.start < s.end and o.end > s.start for o in others) for s in slow), slow
     served_during = [{o.site for o in others if o.start >= s.start and o.end <= s.end}
                      for s in slow]
     assert max(map(len, served_during)) >= 4, served_during
