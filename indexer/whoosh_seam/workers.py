@@ -4,6 +4,7 @@ worker that dies makes the write fail (IndexWriteFailed) instead of committing w
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
@@ -25,6 +26,12 @@ from indexer.whoosh_seam.writer import BulkWriter
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 QUEUE_POLL = 0.5  # seconds between checks that the worker processes are still alive
+# Niceness the indexing processes add to their own: a tier's merge (BackgroundMerge) and the
+# process feeding them go first, and so does a search server on the same machine during a
+# nightly import. The merge of a tier's last group is what an import waits for at its end
+# (one process, ~260 CPU s at 450,000 articles): on a core of its own it is done sooner, and
+# the indexing beside it takes the other core (bench/SCALE.md §13).
+INDEXING_NICE = 10
 
 
 def _die_with_parent(parent: int) -> None:
@@ -51,6 +58,8 @@ class _BulkSubWriterTask(whoosh_multiproc.SubWriterTask):  # type: ignore[misc]
         # SubWriterTask.run for the multisegment case, with BulkWriter instead of the module's
         # SegmentWriter (rebinding that name would patch Whoosh for the whole process).
         _die_with_parent(self.parent_pid)
+        with contextlib.suppress(OSError):
+            os.nice(INDEXING_NICE)
         gc.disable()  # as paused_gc() in the parent: a process that only fills a pool and exits
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = BulkWriter(ix, _lk=False, **self.kwargs)

@@ -20,7 +20,7 @@ from indexer.document import Article
 from indexer.errors import ConfigError
 from indexer.mapping import index_document
 from indexer.store import CHUNK
-from indexer.whoosh_seam import IndexView, merging, sidefile, tablescan, writer
+from indexer.whoosh_seam import IndexView, merging, sidefile, tablescan, workers, writer
 from indexer.whoosh_seam.files import SegmentFiles
 from indexer.whoosh_seam.merging import TIER, tier_size
 from indexer.whoosh_seam.sidefile import SIDE_EXT
@@ -387,6 +387,7 @@ def test_a_tier_merge_spans_later_writes_and_is_collected_when_done(
         index.write(_docs(objs[80:100]), procs=2)  # starts the merge of the two 40s, held
         (running,) = index._merges
         assert sorted(_sizes(folder)) == [(20, 20), (40, 40), (40, 40)]
+        assert _niceness(running.task.pid) == _niceness(0)  # before the indexing processes
         changed = [dict(objs[k], body=objs[k]["body"][:400] + " đã sửa") for k in (3, 50)]
         index.write(_docs(changed + objs[100:110]), delete_ids=[ids[7]], procs=2)
         assert index._merges == [running]  # not collected, no second merge of its segments
@@ -400,6 +401,38 @@ def test_a_tier_merge_spans_later_writes_and_is_collected_when_done(
     survivors = {o["id"]: o for o in objs[:110] if o["id"] != ids[7]}
     survivors |= {c["id"]: c for c in changed}
     _assert_holds(tmp_path / "one", folder, list(survivors.values()))
+
+
+def _niceness(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+def test_indexing_processes_give_way_to_their_parent_and_the_merges(tmp_path: Path) -> None:
+    """The indexing processes run INDEXING_NICE nicer than the process feeding them (and the
+    merges it starts, above): an import's last merge, which it waits for, runs first."""
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    index = WritableIndex(folder, create=True)
+    kwargs = index._writer_args()
+    writer = workers.BulkMpWriter(index._ix, procs=2, multisegment=True, batchsize=10, **kwargs)
+    try:  # the workers start with the first batches
+        for doc in _docs(_objs())[:30]:
+            writer.add_document(**doc)
+        assert len(writer.tasks) == 2
+        deadline = time.monotonic() + 20
+        wanted = _niceness(0) + workers.INDEXING_NICE
+        while {_niceness(t.pid) for t in writer.tasks} != {wanted}:
+            assert time.monotonic() < deadline, [_niceness(t.pid) for t in writer.tasks]
+            time.sleep(0.05)
+    except BaseException:
+        writer.cancel()
+        index.close()
+        raise
+    try:
+        writer.commit()
+    finally:
+        index.close()
+    assert sum(n for n, _ in _sizes(folder)) == 30
 
 
 def test_a_merging_process_killed_mid_merge_is_logged_and_loses_nothing(
