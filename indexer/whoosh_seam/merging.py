@@ -17,7 +17,8 @@ The policy: a first import commits a segment per chunk and process (18 of 25,000
 live documents together; below that, Whoosh's MERGE_SMALL (the small segments of nightly
 imports). TIER (200,000: a 450,000 import in chunks of 50,000 and two processes ends with
 200,000 + 200,000 + 2 × 25,000 documents, bench/SCALE.md §9); TRACUU_MERGE_TIER sets another.
-In a multi-process write the tier's merge starts when the writer opens (workers.py, §12).
+In a multi-process write the tier's merge starts when the writer opens, in a process of its own
+(workers.BackgroundMerge, §12), and is collected by whichever commit finds it done (§14).
 """
 
 from __future__ import annotations

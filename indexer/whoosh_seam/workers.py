@@ -30,7 +30,7 @@ QUEUE_POLL = 0.5  # seconds between checks that the worker processes are still a
 # process feeding them go first, and so does a search server on the same machine during a
 # nightly import. The merge of a tier's last group is what an import waits for at its end
 # (one process, ~260 CPU s at 450,000 articles): on a core of its own it is done sooner, and
-# the indexing beside it takes the other core (bench/SCALE.md §13).
+# the indexing beside it takes the other core (bench/SCALE.md §14).
 INDEXING_NICE = 10
 
 
@@ -114,7 +114,7 @@ class BackgroundMerge:
     writer's or a later one's (WritableIndex._policy), or waited for when the index closes.
     At 450,000 articles a tier's merge (~260 CPU s) outlasts a chunk's indexing (~90 s):
     collected at the commit of the chunk it started with, it ran on alone on one core while
-    the other idled (bench/SCALE.md §13).
+    the other idled (bench/SCALE.md §14).
 
     Until it is collected its segments stay in the index as they are; deletions made in them
     meanwhile (re-imported articles) are carried over to the merged segment through each

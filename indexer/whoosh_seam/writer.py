@@ -268,7 +268,7 @@ class WritableIndex:
 
             writer: Any = BulkMpWriter(self._ix, procs=procs, multisegment=True, **kwargs)
             # A tier's merge starts now, in a process of its own, beside the indexing: at
-            # commit it would run alone on one core (bench/SCALE.md §12, §13).
+            # commit it would run alone on one core (bench/SCALE.md §12, §14).
             busy = self._merging()
             idle = [s for s in writer.segments if s.segment_id() not in busy]
             early = merging.tier_group(idle, self.merge_tier)
