@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from isal import isal_zlib
 
 from indexer.document import Article, Attachment
 
@@ -20,14 +21,21 @@ PENDING_DELETE = 2
 LISTED = ("site", "category", "doc_type")  # columns kept beside the JSON, for facet counts
 
 
+# The stored JSON's compression: a zlib stream made by ISA-L at its level 1 (zlib's level 6 took
+# ~86 µs an article of the importing parent's CPU, this ~18 µs, for blobs 7 % bigger; reading is
+# ~2x faster: bench.compression). Blobs stored with zlib before read the same way.
+LEVEL = 1
+
+
 def encode_article(article: Article) -> bytes:
-    """The stored form of an article: zlib-compressed JSON."""
-    return zlib.compress(json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8"), 6)
+    """The stored form of an article: JSON, compressed (a zlib stream)."""
+    raw = json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8")
+    return isal_zlib.compress(raw, LEVEL)
 
 
 def decode_article(blob: bytes) -> Article:
     """An article from its stored form."""
-    d = json.loads(zlib.decompress(blob))
+    d = json.loads(isal_zlib.decompress(blob))
     d["attachments"] = [Attachment(**a) for a in d.get("attachments") or []]
     return Article(**d)
 

@@ -2,26 +2,32 @@
 
 What W3FieldWriter, W3PostingsWriter, W3TermInfo and OrderedHashWriter do per posting and per
 term, done per list and, where it can be, for all terms of a field at once in NumPy: the same
-bytes (tests/indexer/test_whoosh_seam.py compares the posting and term files with Whoosh's own
-writer's), a few microseconds per term instead of a few dozen.
+term table bytes and the same blocks (tests/indexer/test_whoosh_seam.py compares them with
+Whoosh's own writer's), a few microseconds per term instead of a few dozen. One difference: a
+block's pickle is compressed by ISA-L (isal_zlib), not by zlib, so the compressed bytes (and the
+lists' offsets after them) differ from Whoosh's; the stream is a standard zlib stream, which
+Whoosh's zlib.decompress reads unchanged.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 from operator import sub
 from pickle import dumps
 from typing import Any
 
 import numpy as np
+from isal import isal_zlib
 
 from indexer.whoosh_seam.pool import SortedPostings
 from indexer.whoosh_seam.tablefile import append_table
 
 INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
 BLOCK_LIMIT = 1024  # postings per block (search decodes whole lists and pays per block)
-COMPRESSION = 3  # zlib level of posting blocks (whoosh3 W3PostingsWriter compresses them all)
+# ISA-L level of posting blocks (whoosh3's W3PostingsWriter compresses every block; its zlib level
+# 3 took ~18 µs a block, ISA-L's 1 ~9 µs for 8 % more bytes: bench.compression, bench/SCALE.md
+# §13). Also the compression field of a block's head: truthy, so readers decompress.
+COMPRESSION = 1
 _TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3 W3TermInfo
 _EXTENT = struct.Struct("!qi")
 _INT = struct.Struct("!i")
@@ -36,8 +42,9 @@ def write_terms(
     returns the terms whose lists went to the postings part, and where each starts there.
 
     What W3FieldWriter, W3PostingsWriter and W3TermInfo do per term and per posting, done once
-    per list, the statistics of short lists for all terms at once in NumPy: the same bytes
-    (tests/indexer/test_whoosh_seam.py compares them with Whoosh's own writer's).
+    per list, the statistics of short lists for all terms at once in NumPy: the same term
+    table and blocks, compressed by ISA-L (tests/indexer/test_whoosh_seam.py compares them with
+    Whoosh's own writer's).
     """
     n_terms = len(postings.terms)
     if not n_terms:
@@ -207,7 +214,7 @@ def _write_lists(
                 mini_weights = tuple(weights[a:e].tolist())
             mini_values = values[a:e].tobytes() if values is not None else None
             raw = dumps((tuple(deltas[a:e].tolist()), mini_weights, mini_values), 2)
-            data = zlib.compress(raw, COMPRESSION)
+            data = isal_zlib.compress(raw, COMPRESSION)
             head = dumps((e - a, last[k], bmax, COMPRESSION, lmins[k], lmax[k]), 2)
             size = len(head) + len(data)
             out += (_INT.pack(-size if k == b0 + blocks[j] - 1 else size), head, data)
@@ -248,7 +255,8 @@ def _write_list(
             mini_weights = tuple(wchunk)
         deltas = (chunk[0], *map(sub, chunk[1:], chunk))
         mini_values = values[b * fixed : (b + len(chunk)) * fixed] if fixed else None
-        data = zlib.compress(dumps((deltas, mini_weights, mini_values), 2), COMPRESSION)
+        raw = dumps((deltas, mini_weights, mini_values), 2)
+        data = isal_zlib.compress(raw, COMPRESSION)
         bmax = max(wchunk)
         if lens is not None:
             lchunk = lens[b : b + BLOCK_LIMIT]

@@ -14,7 +14,9 @@ min/max length bytes, max weight, min/max id), then either the pickled (ids, wei
 an inlined list or the (offset !q, length !i) of the list in the postings part. A posting list:
 b"W3Bl", then blocks of int32 length (negative on the last), a pickled info tuple (count, last
 id, max weight, compression, min/max length bytes) and the pickled (delta ids, weights, values),
-zlib-compressed when compression > 0.
+a zlib stream when compression > 0: whoosh3 writes it with zlib, termfile.py with ISA-L; either
+is read here by ISA-L's inflate (~2.8 µs a block of a 90,000-article index, zlib's ~3.7:
+bench.compression).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from hashlib import md5
 from typing import NamedTuple
 
 import numpy as np
+from isal import isal_zlib
 
 from indexer.errors import IndexFormatError
 from indexer.whoosh_seam.files import Part
@@ -339,7 +342,7 @@ def _blocks(info: TermInfo, postings: Part) -> list[tuple[bytes, int, int, int]]
 
 def _decode(data: bytes, count: int, compression: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Local docnums and weights of one block."""
-    raw = zlib.decompress(data) if compression else data
+    raw = isal_zlib.decompress(data) if compression else data
     plain = _plain_block(raw, count)
     if plain is not None:
         return np.cumsum(plain[0], dtype=np.int64), plain[1]

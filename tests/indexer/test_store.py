@@ -9,11 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 
-from indexer.articles import ArticleDB
+from indexer.articles import ArticleDB, encode_article
 from indexer.cli import main
 from indexer.document import Article
 from indexer.errors import IndexBusy, MissingInput
@@ -286,3 +287,29 @@ def test_an_index_of_another_schema_version_asks_for_a_rebuild(
     assert "schema version 4, this tracuu needs 5: run `tracuu index rebuild`" in err
     assert main(["--data-dir", str(data), "index", "rebuild"]) == 0
     assert _docs_with(data, "num_part", "12/kh") == ["a"]
+
+
+def test_articles_stored_with_zlib_before_read_as_before(tmp_path: Path) -> None:
+    """A store written when articles were compressed by stdlib zlib (level 6) reads the same:
+    ISA-L writes a zlib stream, and reads zlib's."""
+    objs = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()[:5]]
+    articles = [Article.from_dict(o)[0] for o in objs]
+    db = ArticleDB(tmp_path / "articles.sqlite")
+    try:
+        db.put_many(articles)
+        now = {a.id: encode_article(a) for a in articles}
+        for a in articles[:3]:  # three rows as the store wrote them before
+            old = zlib.compress(json.dumps(a.to_dict(), ensure_ascii=False).encode("utf-8"), 6)
+            assert old != now[a.id]  # two encoders
+            assert zlib.decompress(now[a.id]) == zlib.decompress(old)  # one format
+            db.conn.execute("UPDATE articles SET doc = ? WHERE id = ?", (old, a.id))
+        db.conn.commit()
+        stored = dict(db.conn.execute("SELECT id, doc FROM articles"))
+        assert sum(stored[a.id] == now[a.id] for a in articles) == 2
+        assert [db.get(a.id) for a in articles] == articles
+        assert db.get_many([a.id for a in articles]) == {a.id: a for a in articles}
+        assert sorted(db.iter_all(batch=2), key=lambda a: a.id) == sorted(
+            articles, key=lambda a: a.id
+        )
+    finally:
+        db.close()

@@ -8,15 +8,20 @@ differently fails here, loudly.
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
 import random
 import shutil
+import struct
+import zlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from isal import isal_zlib
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import Or, Term
@@ -26,7 +31,7 @@ from indexer.errors import IndexFormatError
 from indexer.importer import import_files
 from indexer.layout import DataDir
 from indexer.store import Store
-from indexer.whoosh_seam import IndexView, date_value
+from indexer.whoosh_seam import IndexView, date_value, termfile
 from indexer.whoosh_seam.storage import open_index
 from search.query import Plan
 from search.ranking import Ranker
@@ -344,9 +349,96 @@ def test_reopen_keeps_unchanged_segments(tmp_path: Path) -> None:
         fresh.close()
 
 
+_TERMINFO_SIZE = struct.calcsize("!BfIBBfII")  # whoosh3 W3TermInfo's statistics
+_EXTENT = struct.Struct("!qi")  # where a list not inlined is in the postings part
+_ENTRY = struct.Struct("!ii")  # key and value lengths before each term table entry
+
+
+def _part(folder: Path, ext: str) -> bytes:
+    """The part ending in `ext` of the index's first segment, as bytes."""
+    ix = open_index(folder)
+    try:
+        seg = ix._segments()[0]
+        directory = seg.open_compound_file(ix.storage)
+        offset, length = directory.range(seg.make_filename(ext))
+        directory.close()
+        path = folder / seg.make_filename(seg.COMPOUND_EXT)
+    finally:
+        ix.close()
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(length)
+
+
+def _table_entries(trm: bytes) -> list[tuple[int, bytes, bytes]]:
+    """(where the entry is, key, term info) of every entry of a term table part, in file order."""
+    (extras,) = struct.unpack_from("!i", trm, len(trm) - 4)
+    (end,) = struct.unpack_from("!q", trm, len(trm) - 4 - extras - 256 * 12)  # 1st hash table
+    out, at = [], 13  # after the magic, hash type and two ints
+    while at < end:
+        keylen, vallen = _ENTRY.unpack_from(trm, at)
+        key_at = at + _ENTRY.size
+        out.append(
+            (
+                key_at + keylen,
+                trm[key_at : key_at + keylen],
+                trm[key_at + keylen : key_at + keylen + vallen],
+            )
+        )
+        at = key_at + keylen + vallen
+    assert at == end
+    return out
+
+
+def _list_blocks(pst: bytes, offset: int, length: int) -> list[tuple[Any, ...]]:
+    """(count, last id, max weight, min/max length byte), last block or not, the pickled
+    (deltas, weights, values) through stdlib zlib, the compression field and the stored data:
+    every block of the posting list at `offset`."""
+    data = pst[offset : offset + length]
+    assert data[:4] == b"W3Bl"
+    out: list[tuple[Any, ...]] = []
+    at, last = 4, False
+    while not last:
+        (size,) = struct.unpack_from("!i", data, at)
+        last = size < 0
+        block = io.BytesIO(data[at + 4 : at + 4 + abs(size)])
+        count, last_id, maxweight, compression, minlen, maxlen = pickle.load(block)
+        stored = block.read()
+        payload = zlib.decompress(stored) if compression else stored
+        out.append(
+            ((count, last_id, maxweight, minlen, maxlen), last, payload, compression, stored)
+        )
+        at += 4 + abs(size)
+    assert at == len(data)
+    return out
+
+
+def test_posting_blocks_compressed_by_stdlib_zlib_still_read(tmp_path: Path) -> None:
+    """Segments written before termfile.py compressed with ISA-L (and Whoosh's own writer's
+    segments) hold blocks of stdlib zlib: the same format, read as the bulk writer's are, the
+    same postings and weights as Whoosh's reader gives."""
+    objs = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    folder = _whoosh_reference(tmp_path / "zlib", objs)
+    pst = _part(folder, ".pst")
+    blocks = [
+        b
+        for _, _, value in _table_entries(_part(folder, ".trm"))
+        if not value[0]
+        for b in _list_blocks(pst, *_EXTENT.unpack_from(value, _TERMINFO_SIZE))
+    ]
+    assert len(blocks) > 1_000
+    # Stdlib zlib's bytes (level 3), not what ISA-L makes of the same pickles.
+    assert all(b[4] == zlib.compress(b[2], 3) for b in blocks)
+    assert sum(b[4] != isal_zlib.compress(b[2], termfile.COMPRESSION) for b in blocks) > 1_000
+    fields = ["text", "text_bi", "title", "site_key", "id"]
+    assert _check_every_term(folder, fields) > 10_000
+
+
 def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     """Same documents through Whoosh's own SegmentWriter and through the seam's BulkWriter:
-    identical posting lists byte for byte, identical term statistics for every term."""
+    identical term tables and posting lists, but for the compressed bytes of the blocks (ISA-L's
+    against zlib's) and so the lists' extents: the same statistics of every term, the same
+    blocks with the same heads and the same pickled contents, in the same order."""
     from whoosh.writing import SegmentWriter
 
     from indexer.document import Article
@@ -367,6 +459,11 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
             words = a["body"].split()
             rng.shuffle(words)
             docs.append(index_document(Article.from_dict(dict(a, body=" ".join(words)))[0]))
+    # A boosted document and a boosted field: fractional weights, the lists written one by one.
+    boosted = [index_document(Article.from_dict(a)[0]) for a in articles[30:32]]
+    boosted[0]["_boost"] = 2.5
+    boosted[1]["_text_bi_boost"] = 0.3
+    docs += boosted
     folders = {}
     for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
         folder = tmp_path / name
@@ -379,22 +476,41 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         ix.close()
         folders[name] = folder
 
-    def part(folder: Path, ext: str) -> bytes:
-        ix = open_index(folder)
-        try:
-            seg = ix._segments()[0]
-            directory = seg.open_compound_file(ix.storage)
-            offset, length = directory.range(seg.make_filename(ext))
-            directory.close()
-            path = folder / seg.make_filename(seg.COMPOUND_EXT)
-        finally:
-            ix.close()
-        with open(path, "rb") as f:
-            f.seek(offset)
-            return f.read(length)
-
-    assert part(folders["whoosh"], ".pst") == part(folders["bulk"], ".pst")
-    assert part(folders["whoosh"], ".trm") == part(folders["bulk"], ".trm")  # inlined lists too
+    trm = {name: _part(folder, ".trm") for name, folder in folders.items()}
+    pst = {name: _part(folder, ".pst") for name, folder in folders.items()}
+    entries = {name: _table_entries(table) for name, table in trm.items()}
+    # The same keys, in the same places, with values of the same sizes.
+    assert [(at, k, len(v)) for at, k, v in entries["whoosh"]] == [
+        (at, k, len(v)) for at, k, v in entries["bulk"]
+    ]
+    masked = bytearray(trm["bulk"])
+    extents: dict[str, list[tuple[int, int]]] = {"whoosh": [], "bulk": []}
+    for (at, key, wv), (_, _, bv) in zip(entries["whoosh"], entries["bulk"], strict=True):
+        # The statistics: inlined flag, weight, doc frequency, min/max length, max weight, ids.
+        assert bv[:_TERMINFO_SIZE] == wv[:_TERMINFO_SIZE], key
+        if wv[0]:  # inlined: the pickled list, byte for byte
+            assert bv == wv, key
+            continue
+        w_ext, b_ext = (
+            _EXTENT.unpack_from(wv, _TERMINFO_SIZE),
+            _EXTENT.unpack_from(bv, _TERMINFO_SIZE),
+        )
+        extents["whoosh"].append(w_ext)
+        extents["bulk"].append(b_ext)
+        w_blocks, b_blocks = _list_blocks(pst["whoosh"], *w_ext), _list_blocks(pst["bulk"], *b_ext)
+        # Block boundaries, head fields (count, last id, max weight, min/max length byte) and the
+        # pickled deltas, weights and values, decompressed by stdlib zlib (as Whoosh reads them).
+        assert [b[:3] for b in b_blocks] == [b[:3] for b in w_blocks], key
+        assert {b[3] for b in w_blocks} == {3}  # whoosh3's zlib level
+        assert {b[3] for b in b_blocks} == {termfile.COMPRESSION}  # truthy: readers decompress
+        value_at = at + _TERMINFO_SIZE  # the extent: the only bytes of the table that may differ
+        masked[value_at : value_at + _EXTENT.size] = wv[_TERMINFO_SIZE:]
+    assert bytes(masked) == trm["whoosh"]  # hash tables, directory, extras: byte for byte too
+    for name, spans in extents.items():  # lists end to end, in term order, and nothing else
+        assert [off for off, _ in spans] == [0, *np.cumsum([n for _, n in spans])[:-1].tolist()]
+        assert sum(n for _, n in spans) == len(pst[name])
+    assert len(extents["bulk"]) > 10_000  # lists of every field were compared
+    assert sum(len(_list_blocks(pst["bulk"], *e)) > 1 for e in extents["bulk"]) > 50
     a, b = open_index(folders["whoosh"]), open_index(folders["bulk"])
     inlined: dict[int, int] = {}  # doc frequency → terms
     try:
@@ -491,7 +607,6 @@ def test_the_import_indexes_what_whoosh_indexes(
     """Real articles imported by tracuu (bulk writer: counts, arrays, NumPy sort; in worker
     processes; committed by chunks, which Whoosh merges) and the same documents through
     Whoosh's own SegmentWriter: the same terms, postings, weights and field lengths."""
-
 
     base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
     # Twice the fixture (other ids, shorter bodies): two batches of the multi-process writer.
