@@ -22,8 +22,8 @@ LISTED = ("site", "category", "doc_type")  # columns kept beside the JSON, for f
 
 
 # The stored JSON's compression: a zlib stream made by ISA-L at its level 1 (zlib's level 6 took
-# ~86 µs an article of the importing parent's CPU, this ~18 µs, for blobs 7 % bigger; reading is
-# ~2x faster: bench.compression). Blobs stored with zlib before read the same way.
+# ~69 µs an article of the importing parent's CPU, this ~16 µs, for blobs 7 % bigger; reading
+# takes ~9 µs instead of ~17: bench.compression). Blobs stored with zlib before read the same way.
 LEVEL = 1
 
 

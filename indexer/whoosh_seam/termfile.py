@@ -25,8 +25,8 @@ from indexer.whoosh_seam.tablefile import append_table
 INLINE_LIMIT = 4  # posting lists of up to this many documents live in the term table
 BLOCK_LIMIT = 1024  # postings per block (search decodes whole lists and pays per block)
 # ISA-L level of posting blocks (whoosh3's W3PostingsWriter compresses every block; its zlib level
-# 3 took ~18 µs a block, ISA-L's 1 ~9 µs for 8 % more bytes: bench.compression, bench/SCALE.md
-# §13). Also the compression field of a block's head: truthy, so readers decompress.
+# 3 took ~16 µs a block, ISA-L's 1 takes ~8 µs for 7 % more bytes: bench.compression, bench/
+# SCALE.md §13). Also the compression field of a block's head: truthy, so readers decompress.
 COMPRESSION = 1
 _TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3 W3TermInfo
 _EXTENT = struct.Struct("!qi")

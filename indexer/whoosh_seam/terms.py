@@ -15,7 +15,7 @@ an inlined list or the (offset !q, length !i) of the list in the postings part. 
 b"W3Bl", then blocks of int32 length (negative on the last), a pickled info tuple (count, last
 id, max weight, compression, min/max length bytes) and the pickled (delta ids, weights, values),
 a zlib stream when compression > 0: whoosh3 writes it with zlib, termfile.py with ISA-L; either
-is read here by ISA-L's inflate (~2.8 µs a block of a 90,000-article index, zlib's ~3.7:
+is read here by ISA-L's inflate (about a quarter less time a block than zlib's:
 bench.compression).
 """
 
