@@ -220,6 +220,22 @@ def test_a_big_sync_commits_by_chunks(tmp_path: Path) -> None:
     assert _ids_in_index(data) == sorted(f"{a['id']}-{i}" for i in range(3) for a in base)
 
 
+def test_a_rebuild_commits_by_chunks(tmp_path: Path) -> None:
+    """A rebuild writes its new index a chunk at a time, as an import does (a writer holds one
+    chunk's postings, not the archive's), and holds every stored article once."""
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    src = _write_jsonl(
+        tmp_path / "in.jsonl", [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
+    )
+    data = tmp_path / "data"
+    with Store(data, chunk=100) as store:
+        import_files(store, [src])
+        before = _ids_in_index(data)
+        assert store.rebuild() == len(before) == 213
+    assert index_stats(data)["segments"] == 3  # 100 + 100 + 13, as the import
+    assert _ids_in_index(data) == before
+
+
 def _docs_with(data_dir: Path, field: str, term: str) -> list[str]:
     """Ids of the documents holding a term, through Whoosh's public API."""
     ix = open_index_readonly(data_dir)
