@@ -205,35 +205,35 @@ def test_a_missing_input_file_is_a_typed_error(
     assert capsys.readouterr().err.strip() == f"tracuu: no such file: {tmp_path / 'x'}"
 
 
+def _thrice(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The fixture articles three times under other ids (213): a JSONL file, the ids sorted."""
+    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
+    objs = [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
+    return _write_jsonl(tmp_path / "in.jsonl", objs), sorted(o["id"] for o in objs)
+
+
 def test_a_big_sync_commits_by_chunks(tmp_path: Path) -> None:
     """Each chunk is committed and settled on its own (a segment each): memory stays that of a
     chunk, and a writer killed after a chunk keeps it."""
-    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
-    src = _write_jsonl(
-        tmp_path / "in.jsonl", [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
-    )
+    src, ids = _thrice(tmp_path)
     data = tmp_path / "data"
     with Store(data, chunk=100) as store:
         import_files(store, [src])
         assert store.db.pending() == ([], [])
     assert index_stats(data)["segments"] == 3  # 213 articles: 100 + 100 + 13
-    assert _ids_in_index(data) == sorted(f"{a['id']}-{i}" for i in range(3) for a in base)
+    assert _ids_in_index(data) == ids
 
 
 def test_a_rebuild_commits_by_chunks(tmp_path: Path) -> None:
     """A rebuild writes its new index a chunk at a time, as an import does (a writer holds one
     chunk's postings, not the archive's), and holds every stored article once."""
-    base = [json.loads(x) for x in ARTICLES.read_text("utf-8").splitlines()]
-    src = _write_jsonl(
-        tmp_path / "in.jsonl", [dict(a, id=f"{a['id']}-{i}") for i in range(3) for a in base]
-    )
+    src, ids = _thrice(tmp_path)
     data = tmp_path / "data"
     with Store(data, chunk=100) as store:
         import_files(store, [src])
-        before = _ids_in_index(data)
-        assert store.rebuild() == len(before) == 213
+        assert store.rebuild() == len(ids) == 213
     assert index_stats(data)["segments"] == 3  # 100 + 100 + 13, as the import
-    assert _ids_in_index(data) == before
+    assert _ids_in_index(data) == ids
 
 
 def _docs_with(data_dir: Path, field: str, term: str) -> list[str]:
