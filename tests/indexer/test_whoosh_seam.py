@@ -269,15 +269,7 @@ def _corrupt_copy(folder: Path, tmp_path: Path, ext: str, at: int, data: bytes) 
     """A copy of the index with `data` written at offset `at` of the part ending in `ext`."""
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
-    ix = open_index(copy)
-    try:
-        seg = ix._segments()[0]
-        directory = seg.open_compound_file(ix.storage)
-        offset, _ = directory.range(seg.make_filename(ext))
-        directory.close()
-        path = copy / seg.make_filename(seg.COMPOUND_EXT)
-    finally:
-        ix.close()
+    path, offset, _ = _part_place(copy, ext)
     with open(path, "r+b") as f:
         f.seek(offset + at)
         f.write(data)
@@ -354,17 +346,23 @@ _EXTENT = struct.Struct("!qi")  # where a list not inlined is in the postings pa
 _ENTRY = struct.Struct("!ii")  # key and value lengths before each term table entry
 
 
-def _part(folder: Path, ext: str) -> bytes:
-    """The part ending in `ext` of the index's first segment, as bytes."""
+def _part_place(folder: Path, ext: str) -> tuple[Path, int, int]:
+    """The compound file of the index's first segment, and where the part ending in `ext` is
+    in it (offset, length)."""
     ix = open_index(folder)
     try:
         seg = ix._segments()[0]
         directory = seg.open_compound_file(ix.storage)
         offset, length = directory.range(seg.make_filename(ext))
         directory.close()
-        path = folder / seg.make_filename(seg.COMPOUND_EXT)
+        return folder / seg.make_filename(seg.COMPOUND_EXT), offset, length
     finally:
         ix.close()
+
+
+def _part(folder: Path, ext: str) -> bytes:
+    """The part ending in `ext` of the index's first segment, as bytes."""
+    path, offset, length = _part_place(folder, ext)
     with open(path, "rb") as f:
         f.seek(offset)
         return f.read(length)
