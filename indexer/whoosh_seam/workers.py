@@ -124,7 +124,6 @@ class BackgroundMerge:
 
     def __init__(self, ix: Any, segments: list[Any], kwargs: Any) -> None:
         self.order = [s.segment_id() for s in segments]
-        self.ids = set(self.order)
         self.documents = sum(s.doc_count_all() for s in segments)
         self.deleted = {s.segment_id(): set(s.deleted_docs()) for s in segments}
         self.task = _MergeTask(ix.storage, ix.indexname, segments, kwargs)

@@ -311,7 +311,7 @@ class WritableIndex:
 
     def _merging(self) -> set[str]:
         """Ids of the segments the background merges are merging."""
-        return {sid for m in self._merges for sid in m.ids}
+        return {sid for m in self._merges for sid in m.order}
 
     def _policy(self, wait: bool) -> Any:
         """The merge policy of a commit (Whoosh's `mergetype`): merging.tiered on the segments
